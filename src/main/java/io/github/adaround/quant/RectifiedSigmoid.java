@@ -1,0 +1,71 @@
+package io.github.adaround.quant;
+
+import io.github.adaround.tf.ExactOps;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The rectified sigmoid of AdaRound (Nagel et al. 2020, eq. 23) and its inverse, as graph ops.
+ *
+ * <pre>
+ *   h(V)    = clamp(sigmoid(V) * (zeta - gamma) + gamma, 0, 1)       zeta = 1.1, gamma = -0.1
+ *   h^-1(r) = -log((zeta - gamma) / (r - gamma) - 1)                  used to initialise V
+ * </pre>
+ *
+ * The stretch beyond [0, 1] lets h reach exactly 0 and 1 for finite V. Both are written in the
+ * reference's float32 operation order ({@code zeta - gamma} is exactly {@code 1.2f}).
+ */
+public final class RectifiedSigmoid {
+
+  /** Upper stretch of the sigmoid. */
+  public static final float ZETA = 1.1f;
+
+  /** Lower stretch of the sigmoid. */
+  public static final float GAMMA = -0.1f;
+
+  /** Largest {@code -V} fed to {@code exp}; {@code exp(80)} is finite in float32. */
+  static final float MAX_EXPONENT = 80f;
+
+  /** {@code zeta - gamma} in float32. */
+  static final float STRETCH = ZETA - GAMMA;
+
+  private RectifiedSigmoid() {}
+
+  /** {@code sigmoid(V) * (zeta - gamma) + gamma}, before the clamp to [0, 1]. */
+  public static Operand<TFloat32> preClamp(Ops tf, Operand<TFloat32> v) {
+    return tf.math.add(
+        tf.math.mul(sigmoid(tf, v), ExactOps.constant(tf, STRETCH)), ExactOps.constant(tf, GAMMA));
+  }
+
+  /**
+   * {@code 1 / (1 + exp(-V))}, the reference's float32 formula. TF's fused {@code Sigmoid} kernel
+   * uses another approximation: where {@code h(V)} should be exactly 0 (weights on the grid) it lands
+   * 1 ulp below, and the clamp then zeroes their gradient. The exponent is capped at {@value
+   * #MAX_EXPONENT}: beyond it {@code exp} overflows and its gradient would be {@code 0 * inf = NaN};
+   * {@code h} is 0 there either way.
+   */
+  static Operand<TFloat32> sigmoid(Ops tf, Operand<TFloat32> v) {
+    Operand<TFloat32> exponent =
+        tf.math.minimum(tf.math.neg(v), ExactOps.constant(tf, MAX_EXPONENT));
+    return tf.math.reciprocal(tf.math.add(ExactOps.constant(tf, 1f), tf.math.exp(exponent)));
+  }
+
+  /** {@code h(V)}, differentiable in V; the clamp passes the gradient at its bounds. */
+  public static Operand<TFloat32> soft(Ops tf, Operand<TFloat32> v) {
+    return tf.clipByValue(preClamp(tf, v), ExactOps.constant(tf, 0f), ExactOps.constant(tf, 1f));
+  }
+
+  /** The hardened rounding: 1 where {@code V >= 0} (-0.0 included), else 0. */
+  public static Operand<TFloat32> hard(Ops tf, Operand<TFloat32> v) {
+    return tf.dtypes.cast(tf.math.greaterEqual(v, tf.constant(0f)), TFloat32.class);
+  }
+
+  /** {@code V} such that {@code h(V) = residual}: the initialisation that reproduces the weight. */
+  public static Operand<TFloat32> inverse(Ops tf, Operand<TFloat32> residual) {
+    Operand<TFloat32> ratio =
+        tf.math.div(
+            ExactOps.constant(tf, STRETCH), tf.math.sub(residual, ExactOps.constant(tf, GAMMA)));
+    return tf.math.neg(ExactOps.log(tf, tf.math.sub(ratio, ExactOps.constant(tf, 1f))));
+  }
+}

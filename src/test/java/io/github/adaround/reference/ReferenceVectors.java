@@ -1,0 +1,38 @@
+package io.github.adaround.reference;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The folder of PyTorch reference vectors that the {@code torch-parity} tests check against: the
+ * system property {@code adaround.vectors.dir}, by default {@code ../shared/reference/torch-vectors}.
+ */
+public final class ReferenceVectors {
+
+  public static final String PROPERTY = "adaround.vectors.dir";
+
+  private ReferenceVectors() {}
+
+  public static Path folder() {
+    Path dir = Path.of(System.getProperty(PROPERTY, "../shared/reference/torch-vectors"));
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalStateException(
+          "reference vectors folder " + dir.toAbsolutePath() + " does not exist (set -D" + PROPERTY + ")");
+    }
+    return dir;
+  }
+
+  public static JsonObject read(Path folder, String file) {
+    try {
+      return JsonParser.parseString(Files.readString(folder.resolve(file), StandardCharsets.UTF_8))
+          .getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
