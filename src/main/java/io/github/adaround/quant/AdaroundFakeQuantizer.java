@@ -1,6 +1,7 @@
 package io.github.adaround.quant;
 
 import io.github.adaround.tf.ExactOps;
+import io.github.adaround.tf.OpNames;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -52,6 +53,7 @@ public final class AdaroundFakeQuantizer {
   private final Operand<TFloat32> hardRoundingValue;
   private final Operand<TFloat32> softOutput;
   private final Operand<TFloat32> hardOutput;
+  private final Operand<TFloat32> nearestOutput;
   private final PlaceholderWithDefault<TBool> fakeQuantEnabled;
   private final PlaceholderWithDefault<TBool> softRounding;
   private final Operand<TFloat32> output;
@@ -85,7 +87,7 @@ public final class AdaroundFakeQuantizer {
     this.scaleShape = spec.isPerChannel() || rank == 0 ? Shape.of(broadcast) : Shape.of(1);
     int[] scaleDims = toInts(scaleShape.asArray());
 
-    Ops q = tf.withSubScope(scopeName(name));
+    Ops q = tf.withSubScope(OpNames.scopeOf(name) + "_adaround");
     this.scale = q.withName("scale").variable(scaleShape, TFloat32.class);
     this.gridFloor = q.withName("floor").variable(weightShape, TFloat32.class);
     this.v = q.withName("V").variable(weightShape, TFloat32.class);
@@ -115,6 +117,10 @@ public final class AdaroundFakeQuantizer {
     this.hardRoundingValue = RectifiedSigmoid.hard(q, v);
     this.softOutput = onGrid(q.withName("soft_output"), softRoundingValue);
     this.hardOutput = onGrid(q.withName("hard_output"), hardRoundingValue);
+    Operand<TFloat32> roundUp =
+        q.dtypes.cast(
+            q.math.greaterEqual(residual, ExactOps.constant(q, 0.5f)), TFloat32.class);
+    this.nearestOutput = onGrid(q.withName("nearest_output"), roundUp);
 
     this.fakeQuantEnabled =
         q.withName("fake_quant_enabled").placeholderWithDefault(q.constant(true), Shape.scalar());
@@ -153,10 +159,6 @@ public final class AdaroundFakeQuantizer {
             ExactOps.constant(tf, spec.quantMin()),
             ExactOps.constant(tf, spec.quantMax()));
     return tf.math.mul(clamped, scale);
-  }
-
-  private static String scopeName(String weightName) {
-    return weightName.replaceAll("[^A-Za-z0-9_.\\-]", "_") + "_adaround";
   }
 
   private static int[] toInts(long[] dims) {
@@ -216,6 +218,14 @@ public final class AdaroundFakeQuantizer {
   /** The hard-quantized weight, exactly {@code scale * integer} with the integer in [qmin, qmax]. */
   public Operand<TFloat32> hardOutput() {
     return hardOutput;
+  }
+
+  /**
+   * The weight rounded to nearest on the same grid (halves up), the baseline AdaRound must beat:
+   * {@code clamp(floor(W/s) + 1[W/s - floor(W/s) >= 0.5], qmin, qmax) * s}.
+   */
+  public Operand<TFloat32> nearestOutput() {
+    return nearestOutput;
   }
 
   /** Run-time switch, default true: when fed false, {@link #output()} is the weight itself. */

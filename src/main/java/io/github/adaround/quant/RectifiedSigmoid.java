@@ -41,14 +41,17 @@ public final class RectifiedSigmoid {
   /**
    * {@code 1 / (1 + exp(-V))}, the reference's float32 formula. TF's fused {@code Sigmoid} kernel
    * uses another approximation: where {@code h(V)} should be exactly 0 (weights on the grid) it lands
-   * 1 ulp below, and the clamp then zeroes their gradient. The exponent is capped at {@value
+   * 1 ulp below, and the clamp then zeroes their gradient. The division is a true division: TF's
+   * {@code Reciprocal} kernel is an approximation ({@code 1/2} comes out as {@code 0.49999997}). The
+   * exponent is capped at {@value
    * #MAX_EXPONENT}: beyond it {@code exp} overflows and its gradient would be {@code 0 * inf = NaN};
    * {@code h} is 0 there either way.
    */
   static Operand<TFloat32> sigmoid(Ops tf, Operand<TFloat32> v) {
     Operand<TFloat32> exponent =
         tf.math.minimum(tf.math.neg(v), ExactOps.constant(tf, MAX_EXPONENT));
-    return tf.math.reciprocal(tf.math.add(ExactOps.constant(tf, 1f), tf.math.exp(exponent)));
+    Operand<TFloat32> one = ExactOps.constant(tf, 1f);
+    return tf.math.div(one, tf.math.add(one, tf.math.exp(exponent)));
   }
 
   /** {@code h(V)}, differentiable in V; the clamp passes the gradient at its bounds. */

@@ -26,6 +26,11 @@ public final class ExactOps {
     return tf.placeholderWithDefault(tf.constant(value), Shape.scalar());
   }
 
+  /** As {@link #constant(Ops, float)}, for a float64 scalar. */
+  public static Operand<TFloat64> constant(Ops tf, double value) {
+    return tf.placeholderWithDefault(tf.constant(value), Shape.scalar());
+  }
+
   /**
    * {@code x / y} rounded as IEEE float32 division, also where {@code x} is subnormal.
    *

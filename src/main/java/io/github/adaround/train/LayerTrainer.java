@@ -1,0 +1,117 @@
+package io.github.adaround.train;
+
+import io.github.adaround.tf.TensorData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Runs one layer's AdaRound in a session: seeded random minibatches of the cached layer inputs and
+ * FP targets, one V-only Adam step each, the loss parts reported every few steps, then hardening.
+ * The same data, recipe and seed give the same bits.
+ */
+public final class LayerTrainer {
+
+  private final Session session;
+  private final AdaroundLayerGraph graph;
+
+  public LayerTrainer(Session session, AdaroundLayerGraph graph) {
+    this.session = session;
+    this.graph = graph;
+  }
+
+  /**
+   * Learns the rounding of the layer's weight.
+   *
+   * @param inputs the layer's inputs on the calibration samples
+   * @param targets the FP layer's outputs on the same samples
+   * @throws IllegalArgumentException if the sample sets do not fit the graph or each other
+   */
+  public LayerResult train(SampleSet inputs, SampleSet targets, TrainingListener listener) {
+    checkFits("inputs", inputs, graph.inputSample());
+    checkFits("targets", targets, graph.targetSample());
+    if (inputs.count() != targets.count()) {
+      throw new IllegalArgumentException(
+          inputs.count() + " input samples but " + targets.count() + " targets");
+    }
+    if (inputs.count() == 0) {
+      throw new IllegalArgumentException("no calibration samples");
+    }
+    AdaroundRecipe recipe = graph.recipe();
+    session.run(graph.initialize());
+    MinibatchSampler sampler =
+        new MinibatchSampler(inputs.count(), recipe.batchSize(), new SplittableRandom(recipe.seed()));
+    List<LossReport> reports = new ArrayList<>();
+    for (int it = 0; it < recipe.iterations(); it++) {
+      int[] batch = sampler.next();
+      boolean report = (it + 1) % recipe.reportEvery() == 0 || it == recipe.iterations() - 1;
+      try (TFloat32 x = inputs.batch(batch);
+          TFloat32 y = targets.batch(batch);
+          TInt64 iteration = TInt64.scalarOf(it)) {
+        var runner =
+            session
+                .runner()
+                .feed(graph.input(), x)
+                .feed(graph.target(), y)
+                .feed(graph.iteration(), iteration)
+                .addTarget(graph.adam().step());
+        if (report) {
+          runner
+              .fetch(graph.loss().reconstruction())
+              .fetch(graph.loss().regularization())
+              .fetch(graph.loss().beta());
+        }
+        try (Result r = runner.run()) {
+          if (report) {
+            LossReport lossReport =
+                new LossReport(
+                    it,
+                    TensorData.scalar(r.get(0)),
+                    TensorData.scalar(r.get(1)),
+                    TensorData.scalar(r.get(2)));
+            reports.add(lossReport);
+            listener.onReport(lossReport);
+          }
+        }
+      }
+    }
+    return harden(reports);
+  }
+
+  private LayerResult harden(List<LossReport> reports) {
+    var q = graph.quantizer();
+    try (Result r =
+        session
+            .runner()
+            .fetch(q.softRoundingValue())
+            .fetch(q.hardOutput())
+            .fetch(q.nearestOutput())
+            .run()) {
+      float[] h = TensorData.floats(r.get(0));
+      float[] hard = TensorData.floats(r.get(1));
+      float[] nearest = TensorData.floats(r.get(2));
+      long soft = 0;
+      long changed = 0;
+      for (int i = 0; i < h.length; i++) {
+        if (h[i] > 0f && h[i] < 1f) {
+          soft++;
+        }
+        if (hard[i] != nearest[i]) {
+          changed++;
+        }
+      }
+      return new LayerResult(hard, (double) soft / h.length, changed, reports);
+    }
+  }
+
+  private static void checkFits(String what, SampleSet samples, org.tensorflow.ndarray.Shape shape) {
+    if (!samples.sampleShape().equals(shape)) {
+      throw new IllegalArgumentException(
+          what + " have sample shape " + samples.sampleShape() + ", the layer expects " + shape);
+    }
+  }
+}
