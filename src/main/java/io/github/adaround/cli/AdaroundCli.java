@@ -1,0 +1,68 @@
+package io.github.adaround.cli;
+
+import io.github.adaround.data.DataFileException;
+import io.github.adaround.model.ModelException;
+import java.io.IOException;
+import org.tensorflow.exceptions.TensorFlowException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/** The {@code adaround} command line: {@code train}, {@code eval} and {@code inspect}. */
+@Command(
+    name = "adaround",
+    mixinStandardHelpOptions = true,
+    version = "adaround 0.1.0",
+    description = "AdaRound post-training quantization for TensorFlow SavedModels, from Java.",
+    subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class,
+        CommandLine.HelpCommand.class})
+public final class AdaroundCli implements Runnable {
+  /** Exit status of user errors: bad files, folders or option values. */
+  static final int USER_ERROR = 1;
+
+  @Override
+  public void run() {
+    throw new ParameterException(new CommandLine(this), "missing command (see --help)");
+  }
+
+  /** Runs the tool and returns its exit status. */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new AdaroundCli());
+    cli.setParameterExceptionHandler(AdaroundCli::reportBadOptions);
+    cli.setExecutionExceptionHandler(AdaroundCli::reportFailure);
+    return cli.execute(args);
+  }
+
+  /** Entry point. */
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  private static int reportBadOptions(ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage()
+        + " (see --help)");
+    return command.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
+  private static int reportFailure(Exception e, CommandLine command, ParseResult parsed)
+      throws Exception {
+    String prefix = command.getCommandSpec().qualifiedName() + ": ";
+    if (e instanceof UserException || e instanceof ModelException
+        || e instanceof DataFileException) {
+      command.getErr().println(prefix + e.getMessage());
+    } else if (e instanceof IOException) {
+      command.getErr().println(prefix + e);
+    } else if (e instanceof TensorFlowException) {
+      command.getErr().println(prefix + "TensorFlow: " + firstLine(e.getMessage()));
+    } else {
+      throw e;
+    }
+    return USER_ERROR;
+  }
+
+  private static String firstLine(String message) {
+    return message == null ? "" : message.lines().findFirst().orElse("");
+  }
+}
