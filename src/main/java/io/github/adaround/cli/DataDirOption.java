@@ -17,7 +17,8 @@ final class DataDirOption {
       description = {
         "Folder with the four Fashion-MNIST IDX files (gzip or raw).",
         "Default: /usr/share/datasets/fashion-mnist when the Debian package dataset-fashion-mnist"
-            + " is installed, else a subset bundled with the tool (1024 training, 2000 test images)."
+            + " is installed, else a subset bundled with the tool (1024 training, 2000 test"
+            + " images)."
       })
   private Path dataDir;
 
@@ -26,8 +27,8 @@ final class DataDirOption {
     DatasetLocation location = DatasetLocation.resolve(Optional.ofNullable(dataDir));
     LabeledImages images = FashionMnist.load(location, split);
     System.err.printf(
-        "%s split: %d images, %s%n", split.name().toLowerCase(), images.count(),
-        location.description());
+        "%s split: %d images, %s%n",
+        split.name().toLowerCase(), images.count(), location.description());
     return images;
   }
 }

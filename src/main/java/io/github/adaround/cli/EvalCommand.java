@@ -10,7 +10,9 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code adaround eval}: top-1 accuracy of a SavedModel on the Fashion-MNIST test split. */
 @Command(
@@ -22,14 +24,23 @@ import picocli.CommandLine.Option;
           + " return float32 scores [N,10]; a fixed batch size N is handled."
     })
 final class EvalCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "SavedModel folder.")
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "SavedModel folder.")
   private Path model;
 
-  @Option(names = "--limit", paramLabel = "N",
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
       description = "Evaluate only the first N test images.")
   private Integer limit;
 
-  @Option(names = "--json",
+  @Option(
+      names = "--json",
       description = "Print {\"accuracy\": ..., \"samples\": ...} as the last line of stdout.")
   private boolean json;
 
@@ -44,8 +55,8 @@ final class EvalCommand implements Callable<Integer> {
       LabeledImages test = data.load(Split.TEST);
       long[] shape = classifier.inputShape();
       if (shape[1] != test.height() || shape[2] != test.width() || shape[3] != test.channels()) {
-        throw new UserException(model + ": model input " + Arrays.toString(shape)
-            + " does not take 28x28x1 images");
+        throw new UserException(
+            model + ": model input " + Arrays.toString(shape) + " does not take 28x28x1 images");
       }
       if (limit != null) {
         test = test.first(limit);
@@ -55,10 +66,13 @@ final class EvalCommand implements Callable<Integer> {
         JsonObject result = new JsonObject();
         result.addProperty("accuracy", accuracy.value());
         result.addProperty("samples", accuracy.samples());
-        System.out.println(result);
+        spec.commandLine().getOut().println(result);
       } else {
-        System.out.printf("top-1 accuracy %.4f (%d of %d test images)%n",
-            accuracy.value(), accuracy.correct(), accuracy.samples());
+        spec.commandLine()
+            .getOut()
+            .printf(
+                "top-1 accuracy %.4f (%d of %d test images)%n",
+                accuracy.value(), accuracy.correct(), accuracy.samples());
       }
     }
     return 0;

@@ -6,13 +6,16 @@ import com.google.gson.JsonObject;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.SavedModels;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.tensorflow.SavedModelBundle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code adaround inspect}: the quantizable layers of a SavedModel. */
 @Command(
@@ -26,7 +29,13 @@ import picocli.CommandLine.Option;
           + " (Keras/TF2 SavedModels) are not seen."
     })
 final class InspectCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "SavedModel folder.")
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "SavedModel folder.")
   private Path model;
 
   @Option(names = "--json", description = "Print {\"layers\": [...]} on stdout.")
@@ -39,12 +48,12 @@ final class InspectCommand implements Callable<Integer> {
       layers = LayerInspector.inspect(bundle.graph());
     }
     if (layers.isEmpty()) {
-      System.err.println(model + ": no quantizable layers found");
+      spec.commandLine().getErr().println(model + ": no quantizable layers found");
     }
     if (json) {
-      System.out.println(toJson(layers));
+      spec.commandLine().getOut().println(toJson(layers));
     } else {
-      printTable(layers);
+      printTable(spec.commandLine().getOut(), layers);
     }
     return 0;
   }
@@ -68,12 +77,17 @@ final class InspectCommand implements Callable<Integer> {
     return new GsonBuilder().serializeNulls().create().toJson(root);
   }
 
-  private static void printTable(List<QuantizableLayer> layers) {
+  private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {
     String format = "%-28s %-22s %-28s %-16s %-20s %s%n";
-    System.out.printf(format, "LAYER", "OP", "WEIGHT", "SHAPE", "BIAS", "ACTIVATION");
+    out.printf(format, "LAYER", "OP", "WEIGHT", "SHAPE", "BIAS", "ACTIVATION");
     for (QuantizableLayer layer : layers) {
-      System.out.printf(format, layer.name(), layer.op(), layer.weight(),
-          Arrays.toString(layer.shape()).replace(" ", ""), orDash(layer.bias()),
+      out.printf(
+          format,
+          layer.name(),
+          layer.op(),
+          layer.weight(),
+          Arrays.toString(layer.shape()).replace(" ", ""),
+          orDash(layer.bias()),
           orDash(layer.activation()));
     }
   }

@@ -8,9 +8,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * An output folder written atomically: content goes to a temporary sibling folder that replaces
- * the target only when complete. An existing non-empty target is kept unless overwriting is asked
- * for.
+ * An output folder written atomically: content goes to a temporary sibling folder that replaces the
+ * target only when complete. An existing non-empty target is kept unless overwriting is asked for.
  */
 final class OutputFolder {
   private final Path target;
@@ -52,7 +51,8 @@ final class OutputFolder {
   void commit(Path staging) throws IOException, UserException {
     check(target, overwrite);
     if (Files.exists(target)) {
-      Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old.");
+      Path old =
+          Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old.");
       Files.delete(old);
       Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code adaround train}: rebuilds the bundled FP32 Fashion-MNIST model. */
 @Command(
@@ -26,19 +28,30 @@ import picocli.CommandLine.Option;
           + " exported model at the end."
     })
 final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--out", required = true, paramLabel = "DIR",
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
       description = "Folder to write the SavedModel to (written atomically).")
   private Path out;
 
-  @Option(names = "--seed", defaultValue = "1",
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
       description = "Seeds the initial weights and the shuffling (default: ${DEFAULT-VALUE}).")
   private long seed;
 
-  @Option(names = "--epochs", defaultValue = "" + TrainingConfig.DEFAULT_EPOCHS,
+  @Option(
+      names = "--epochs",
+      defaultValue = "" + TrainingConfig.DEFAULT_EPOCHS,
       description = "Passes over the training split (default: ${DEFAULT-VALUE}).")
   private int epochs;
 
-  @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_BATCH_SIZE,
+  @Option(
+      names = "--batch-size",
+      defaultValue = "" + TrainingConfig.DEFAULT_BATCH_SIZE,
       description = "Images per Adam step (default: ${DEFAULT-VALUE}).")
   private int batchSize;
 
@@ -55,9 +68,13 @@ final class TrainCommand implements Callable<Integer> {
     OutputFolder output = OutputFolder.check(out, force);
     LabeledImages train = data.load(Split.TRAIN);
     LabeledImages test = data.load(Split.TEST);
-    TrainingConfig config = new TrainingConfig(
-        epochs, batchSize, TrainingConfig.DEFAULT_LEARNING_RATE,
-        TrainingConfig.DEFAULT_LEARNING_RATE_DECAY, seed);
+    TrainingConfig config =
+        new TrainingConfig(
+            epochs,
+            batchSize,
+            TrainingConfig.DEFAULT_LEARNING_RATE,
+            TrainingConfig.DEFAULT_LEARNING_RATE_DECAY,
+            seed);
     long start = System.nanoTime();
     ModelParameters weights = new Trainer(config, ProgressBar.onStderr()).train(train);
     double trainSeconds = (System.nanoTime() - start) / 1e9;
@@ -70,10 +87,12 @@ final class TrainCommand implements Callable<Integer> {
         accuracy = Evaluator.evaluate(model, test, ProgressBar.onStderr());
       }
       output.commit(staging);
-      System.out.printf(
-          "Trained in %.0f s (seed %d, %d epochs); saved %s; test top-1 accuracy %.4f on %d"
-              + " images%n",
-          trainSeconds, seed, epochs, out, accuracy.value(), accuracy.samples());
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "Trained in %.0f s (seed %d, %d epochs); saved %s; test top-1 accuracy %.4f on %d"
+                  + " images%n",
+              trainSeconds, seed, epochs, out, accuracy.value(), accuracy.samples());
     } finally {
       OutputFolder.deleteRecursively(staging);
     }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 public final class FashionMnist {
   /** Image side in pixels. */
   public static final int SIDE = 28;
+
   /** Number of classes. */
   public static final int CLASSES = 10;
 

@@ -13,8 +13,8 @@ import java.util.zip.ZipException;
  * Reads IDX files (the format of MNIST and Fashion-MNIST), raw or gzip-compressed.
  *
  * <p>Layout: two zero bytes, a type byte, the number of dimensions, each dimension as a big-endian
- * int32, then the values. Only unsigned-byte data (type {@code 0x08}) is supported. The reader checks
- * the magic number, the dimensions and that the content has exactly the announced length.
+ * int32, then the values. Only unsigned-byte data (type {@code 0x08}) is supported. The reader
+ * checks the magic number, the dimensions and that the content has exactly the announced length.
  */
 public final class IdxReader {
   private static final int UNSIGNED_BYTE = 0x08;
@@ -30,8 +30,8 @@ public final class IdxReader {
   }
 
   /**
-   * Reads IDX content from a stream, gzip-compressed or not; {@code source} names it in errors.
-   * The stream is not closed.
+   * Reads IDX content from a stream, gzip-compressed or not; {@code source} names it in errors. The
+   * stream is not closed.
    */
   public static IdxArray read(InputStream stream, String source) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(stream);
@@ -54,7 +54,8 @@ public final class IdxReader {
     }
     if (type != UNSIGNED_BYTE) {
       throw new DataFileException(
-          source, String.format("unsupported IDX data type 0x%02X (expected 0x08, unsigned byte)", type));
+          source,
+          String.format("unsupported IDX data type 0x%02X (expected 0x08, unsigned byte)", type));
     }
     int[] dims = new int[rank];
     long length = 1;

@@ -15,8 +15,11 @@ public record LabeledImages(int height, int width, int channels, float[] pixels,
   public LabeledImages {
     if ((long) labels.length * height * width * channels != pixels.length) {
       throw new IllegalArgumentException(
-          "pixels for " + pixels.length / ((long) height * width * channels)
-              + " images but " + labels.length + " labels");
+          "pixels for "
+              + pixels.length / ((long) height * width * channels)
+              + " images but "
+              + labels.length
+              + " labels");
     }
   }
 

@@ -78,7 +78,8 @@ public final class NpyReader {
   private static float[] readValues(String header, ByteBuffer data, String source)
       throws DataFileException {
     if (find(FORTRAN, header, "fortran_order", source).equals("True")) {
-      throw new DataFileException(source, "Fortran-order arrays are not supported; save in C order");
+      throw new DataFileException(
+          source, "Fortran-order arrays are not supported; save in C order");
     }
     long[] shape = parseShape(header, source);
     long count = 1;
@@ -90,8 +91,9 @@ public final class NpyReader {
         switch (descr) {
           case "<f4", ">f4" -> Float.BYTES;
           case "|u1", "<u1", ">u1" -> 1;
-          default -> throw new DataFileException(
-              source, "unsupported dtype '" + descr + "' (expected float32 or uint8)");
+          default ->
+              throw new DataFileException(
+                  source, "unsupported dtype '" + descr + "' (expected float32 or uint8)");
         };
     if (count * itemSize != data.remaining()) {
       throw new DataFileException(

@@ -13,10 +13,10 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 
 /**
- * The operations of a graph in topological order: every op after the ops it reads (data and
- * control inputs). Among ops that are ready together, the one listed first in the graph comes
- * first, so a graph built layer by layer keeps its layer order. Ops on cycles (loops) come last, in
- * the graph's listing order.
+ * The operations of a graph in topological order: every op after the ops it reads (data and control
+ * inputs). Among ops that are ready together, the one listed first in the graph comes first, so a
+ * graph built layer by layer keeps its layer order. Ops on cycles (loops) come last, in the graph's
+ * listing order.
  */
 final class GraphOrder {
   private GraphOrder() {}

@@ -7,14 +7,15 @@ import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
 
 /**
  * Finds the quantizable layers of a flat graph (TF-Java exports, TF1 SavedModels): each {@code
  * Conv2D}, {@code DepthwiseConv2dNative} and {@code MatMul} whose weight (second operand) is a
- * variable, read directly or through {@code Identity} / {@code ReadVariableOp}. For each it
- * reports the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D
- * variable) and the activation that then follows, when the op's only consumer is one. Layers come
- * in topological graph order.
+ * variable, read directly or through {@code Identity} / {@code ReadVariableOp}. For each it reports
+ * the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D variable)
+ * and the activation that then follows, when the op's only consumer is one. Layers come in
+ * topological graph order.
  */
 public final class LayerInspector {
   /** Op types whose weights the quantizer rounds. */
@@ -45,7 +46,8 @@ public final class LayerInspector {
       String bias = null;
       Optional<GraphOperation> add = soleConsumer(result).filter(c -> BIAS_ADDS.contains(c.type()));
       if (add.isPresent()) {
-        Output<?> other = add.get().input(0).equals(result) ? add.get().input(1) : add.get().input(0);
+        Output<?> other =
+            add.get().input(0).equals(result) ? add.get().input(1) : add.get().input(0);
         Optional<GraphOperation> biasVariable =
             variableBehind(other).filter(v -> variableShape(v).length == 1);
         if (biasVariable.isPresent()) {
@@ -57,7 +59,11 @@ public final class LayerInspector {
           soleConsumer(result).map(GraphOperation::type).filter(ACTIVATIONS::contains).orElse(null);
       layers.add(
           new QuantizableLayer(
-              op.name(), op.type(), weight.get().name(), variableShape(weight.get()), bias,
+              op.name(),
+              op.type(),
+              weight.get().name(),
+              variableShape(weight.get()),
+              bias,
               activation));
     }
     return layers;
@@ -73,7 +79,7 @@ public final class LayerInspector {
   }
 
   private static long[] variableShape(GraphOperation variable) {
-    org.tensorflow.ndarray.Shape shape = variable.attributes().getAttrShape("shape");
+    Shape shape = variable.attributes().getAttrShape("shape");
     return shape.isUnknown() ? new long[0] : shape.asArray();
   }
 
@@ -81,8 +87,8 @@ public final class LayerInspector {
   private static Optional<GraphOperation> soleConsumer(Output<?> value) {
     Output<?> current = value;
     while (true) {
-      Set<GraphOperation> consumers = current.op() instanceof GraphOperation g
-          ? g.consumers(current.index()) : Set.of();
+      Set<GraphOperation> consumers =
+          current.op() instanceof GraphOperation g ? g.consumers(current.index()) : Set.of();
       if (consumers.size() != 1) {
         return Optional.empty();
       }

@@ -1,10 +1,11 @@
 package io.github.adaround.graph;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * A layer whose weights the quantizer can round: a {@code Conv2D}, {@code DepthwiseConv2dNative}
- * or {@code MatMul} whose weight operand is a variable.
+ * A layer whose weights the quantizer can round: a {@code Conv2D}, {@code DepthwiseConv2dNative} or
+ * {@code MatMul} whose weight operand is a variable.
  *
  * @param name the layer op's name in the graph, e.g. {@code conv1/Conv2d}
  * @param op the op type: {@code Conv2D}, {@code DepthwiseConv2dNative} or {@code MatMul}
@@ -34,8 +35,8 @@ public record QuantizableLayer(
         && op.equals(other.op)
         && weight.equals(other.weight)
         && Arrays.equals(shape, other.shape)
-        && java.util.Objects.equals(bias, other.bias)
-        && java.util.Objects.equals(activation, other.activation);
+        && Objects.equals(bias, other.bias)
+        && Objects.equals(activation, other.activation);
   }
 
   @Override
@@ -45,7 +46,15 @@ public record QuantizableLayer(
 
   @Override
   public String toString() {
-    return name + " " + op + " " + weight + Arrays.toString(shape) + " bias=" + bias
-        + " activation=" + activation;
+    return name
+        + " "
+        + op
+        + " "
+        + weight
+        + Arrays.toString(shape)
+        + " bias="
+        + bias
+        + " activation="
+        + activation;
   }
 }

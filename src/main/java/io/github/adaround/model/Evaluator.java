@@ -1,6 +1,7 @@
 package io.github.adaround.model;
 
 import io.github.adaround.data.LabeledImages;
+import java.util.Arrays;
 
 /** Top-1 accuracy of a classifier on labelled images. */
 public final class Evaluator {
@@ -36,8 +37,8 @@ public final class Evaluator {
     for (int from = 0; from < data.count(); from += batch) {
       int n = Math.min(batch, data.count() - from);
       data.copyPixels(indices, from, n, pixels);
-      int[] predicted = classifier.predict(
-          n == batch ? pixels : java.util.Arrays.copyOf(pixels, n * data.imageSize()), n);
+      int[] predicted =
+          classifier.predict(n == batch ? pixels : Arrays.copyOf(pixels, n * data.imageSize()), n);
       for (int i = 0; i < n; i++) {
         if (predicted[i] == data.label(from + i)) {
           correct++;

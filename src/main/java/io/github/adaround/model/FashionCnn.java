@@ -5,6 +5,7 @@ import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * The bundled Fashion-MNIST classifier, built from TF ops. It holds every layer kind the quantizer
@@ -23,12 +24,16 @@ import org.tensorflow.types.TFloat32;
 public final class FashionCnn {
   /** Signature key of the exported model. */
   public static final String SIGNATURE = "serving_default";
+
   /** Name of the input placeholder and of the signature's input. */
   public static final String INPUT = "input";
+
   /** Name of the signature's output. */
   public static final String OUTPUT = "logits";
+
   /** The input shape, batch first. */
   public static final long[] INPUT_SHAPE = {-1, 28, 28, 1};
+
   /** Number of classes. */
   public static final int CLASSES = 10;
 
@@ -98,8 +103,7 @@ public final class FashionCnn {
     x =
         dense1.nn.relu(
             dense1.nn.biasAdd(
-                dense1.linalg.matMul(x, params.get("dense1/kernel")),
-                params.get("dense1/bias")));
+                dense1.linalg.matMul(x, params.get("dense1/kernel")), params.get("dense1/bias")));
 
     Ops logits = scopes.layer("logits");
     return logits.nn.biasAdd(
@@ -107,7 +111,7 @@ public final class FashionCnn {
   }
 
   private static Operand<TFloat32> maxPool2x2(Ops tf, Operand<TFloat32> x) {
-    Operand<org.tensorflow.types.TInt32> window = tf.constant(new int[] {1, 2, 2, 1});
+    Operand<TInt32> window = tf.constant(new int[] {1, 2, 2, 1});
     return tf.nn.maxPool(x, window, window, "VALID");
   }
 }

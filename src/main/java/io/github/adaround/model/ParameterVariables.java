@@ -16,8 +16,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * One {@code VariableV2} per {@link Parameter}, named after it, and the ops that load their values
  * from Java: an {@code Assign} from a placeholder ({@code conv1/kernel_assign} from {@code
- * conv1/kernel_value}). No initialiser constants go
- * into the graph, so an exported model stores its weights once, in its checkpoint.
+ * conv1/kernel_value}). No initialiser constants go into the graph, so an exported model stores its
+ * weights once, in its checkpoint.
  */
 final class ParameterVariables {
   private final List<Parameter> parameters;

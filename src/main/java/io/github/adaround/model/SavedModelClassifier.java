@@ -1,6 +1,5 @@
 package io.github.adaround.model;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -13,8 +12,8 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Any SavedModel whose {@code serving_default} signature maps one float32 image batch {@code [N,
- * H, W, C]} to one float32 score matrix {@code [N, classes]}; predicts the top-1 class. A model
+ * Any SavedModel whose {@code serving_default} signature maps one float32 image batch {@code [N, H,
+ * W, C]} to one float32 score matrix {@code [N, classes]}; predicts the top-1 class. A model
  * exported with a fixed batch size gets its last batch padded with zeros.
  */
 public final class SavedModelClassifier implements AutoCloseable {
@@ -39,21 +38,28 @@ public final class SavedModelClassifier implements AutoCloseable {
   public static SavedModelClassifier load(Path dir) throws ModelException {
     SavedModelBundle bundle = SavedModels.load(dir);
     try {
-      Signature signature = bundle.signatures().stream()
-          .filter(s -> s.key().equals(FashionCnn.SIGNATURE))
-          .findFirst()
-          .orElseThrow(() -> new ModelException(dir, "no signature '" + FashionCnn.SIGNATURE + "'"));
+      Signature signature =
+          bundle.signatures().stream()
+              .filter(s -> s.key().equals(FashionCnn.SIGNATURE))
+              .findFirst()
+              .orElseThrow(
+                  () -> new ModelException(dir, "no signature '" + FashionCnn.SIGNATURE + "'"));
       if (signature.getInputs().size() != 1 || signature.getOutputs().size() != 1) {
-        throw new ModelException(dir, "signature '" + FashionCnn.SIGNATURE
-            + "' must have one input and one output");
+        throw new ModelException(
+            dir, "signature '" + FashionCnn.SIGNATURE + "' must have one input and one output");
       }
       var input = signature.getInputs().entrySet().iterator().next();
       var output = signature.getOutputs().values().iterator().next();
       long[] shape = input.getValue().shape.asArray();
-      if (input.getValue().dataType != DataType.DT_FLOAT || output.dataType != DataType.DT_FLOAT
-          || shape == null || shape.length != 4) {
-        throw new ModelException(dir, "signature '" + FashionCnn.SIGNATURE
-            + "' must take float32 images [N, H, W, C] and return float32 scores");
+      if (input.getValue().dataType != DataType.DT_FLOAT
+          || output.dataType != DataType.DT_FLOAT
+          || shape == null
+          || shape.length != 4) {
+        throw new ModelException(
+            dir,
+            "signature '"
+                + FashionCnn.SIGNATURE
+                + "' must take float32 images [N, H, W, C] and return float32 scores");
       }
       return new SavedModelClassifier(
           bundle, bundle.function(FashionCnn.SIGNATURE), input.getKey(), shape);
@@ -86,7 +92,8 @@ public final class SavedModelClassifier implements AutoCloseable {
     }
     long[] shape = inputShape.clone();
     shape[0] = batch;
-    float[] fed = batch == n ? pixels : Arrays.copyOf(pixels, Math.toIntExact(Shape.of(shape).size()));
+    float[] fed =
+        batch == n ? pixels : Arrays.copyOf(pixels, Math.toIntExact(Shape.of(shape).size()));
     try (TFloat32 images = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(fed, true, false));
         var result = function.call(Map.of(inputName, images))) {
       TFloat32 scores = (TFloat32) result.get(0);

@@ -28,7 +28,8 @@ public final class SavedModels {
     try {
       return SavedModelBundle.load(dir.toString(), SERVE);
     } catch (TensorFlowException | IllegalArgumentException e) {
-      String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      String message =
+          e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
       throw new ModelException(dir, "cannot load the SavedModel: " + message);
     }
   }

@@ -66,31 +66,41 @@ public final class Trainer {
   }
 
   private float runStep(
-      Session session, TrainingGraph training, LabeledImages data, int[] order, int from, int n,
-      int epoch, long step) {
+      Session session,
+      TrainingGraph training,
+      LabeledImages data,
+      int[] order,
+      int from,
+      int n,
+      int epoch,
+      long step) {
     float[] pixels = new float[n * data.imageSize()];
     data.copyPixels(order, from, n, pixels);
     float[] oneHot = new float[n * FashionCnn.CLASSES];
     for (int i = 0; i < n; i++) {
       oneHot[i * FashionCnn.CLASSES + data.label(order[from + i])] = 1f;
     }
-    try (TFloat32 images = TFloat32.tensorOf(
-            Shape.of(n, data.height(), data.width(), data.channels()),
-            DataBuffers.of(pixels, true, false));
-        TFloat32 labels = TFloat32.tensorOf(
-            Shape.of(n, FashionCnn.CLASSES), DataBuffers.of(oneHot, true, false));
+    try (TFloat32 images =
+            TFloat32.tensorOf(
+                Shape.of(n, data.height(), data.width(), data.channels()),
+                DataBuffers.of(pixels, true, false));
+        TFloat32 labels =
+            TFloat32.tensorOf(
+                Shape.of(n, FashionCnn.CLASSES), DataBuffers.of(oneHot, true, false));
         TFloat32 lr = TFloat32.scalarOf(config.learningRate(epoch));
         TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA1, step));
         TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA2, step));
-        var result = session.runner()
-            .feed(training.images, images)
-            .feed(training.oneHotLabels, labels)
-            .feed(training.learningRate, lr)
-            .feed(training.beta1Power, b1)
-            .feed(training.beta2Power, b2)
-            .fetch(training.loss)
-            .addTarget(training.step)
-            .run()) {
+        var result =
+            session
+                .runner()
+                .feed(training.images, images)
+                .feed(training.oneHotLabels, labels)
+                .feed(training.learningRate, lr)
+                .feed(training.beta1Power, b1)
+                .feed(training.beta2Power, b2)
+                .fetch(training.loss)
+                .addTarget(training.step)
+                .run()) {
       return ((TFloat32) result.get(0)).getFloat();
     }
   }

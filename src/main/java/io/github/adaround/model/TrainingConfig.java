@@ -13,10 +13,13 @@ public record TrainingConfig(
     int epochs, int batchSize, float learningRate, float learningRateDecay, long seed) {
   /** Default number of epochs. */
   public static final int DEFAULT_EPOCHS = 12;
+
   /** Default batch size. */
   public static final int DEFAULT_BATCH_SIZE = 64;
+
   /** Default initial learning rate. */
   public static final float DEFAULT_LEARNING_RATE = 1e-3f;
+
   /** Default per-epoch learning-rate decay. */
   public static final float DEFAULT_LEARNING_RATE_DECAY = 0.8f;
 

@@ -3,6 +3,7 @@ package io.github.adaround.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Gradients;
@@ -34,10 +35,12 @@ final class TrainingGraph {
   final List<Op> slotInitializers;
 
   private TrainingGraph(Ops tf) {
-    images = tf.withName("images").placeholder(TFloat32.class,
-        Placeholder.shape(org.tensorflow.ndarray.Shape.of(FashionCnn.INPUT_SHAPE)));
-    oneHotLabels = tf.withName("labels").placeholder(TFloat32.class,
-        Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, FashionCnn.CLASSES)));
+    images =
+        tf.withName("images")
+            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(FashionCnn.INPUT_SHAPE)));
+    oneHotLabels =
+        tf.withName("labels")
+            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, FashionCnn.CLASSES)));
     learningRate = scalar(tf, "learning_rate");
     beta1Power = scalar(tf, "beta1_power");
     beta2Power = scalar(tf, "beta2_power");
@@ -76,8 +79,16 @@ final class TrainingGraph {
       Identity<TFloat32> grad = grads.get(i);
       updates.add(
           adam.train.applyAdam(
-              v, m, s, beta1Power, beta2Power, learningRate,
-              adam.constant(BETA1), adam.constant(BETA2), adam.constant(EPSILON), grad,
+              v,
+              m,
+              s,
+              beta1Power,
+              beta2Power,
+              learningRate,
+              adam.constant(BETA1),
+              adam.constant(BETA2),
+              adam.constant(EPSILON),
+              grad,
               ApplyAdam.useLocking(true)));
     }
     step = tf.withControlDependencies(updates).withName("train_step").noOp();
@@ -90,7 +101,6 @@ final class TrainingGraph {
   }
 
   private static Placeholder<TFloat32> scalar(Ops tf, String name) {
-    return tf.withName(name).placeholder(TFloat32.class,
-        Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
+    return tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
   }
 }
