@@ -1,0 +1,98 @@
+package io.github.adaround.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.github.adaround.graph.LayerInspector;
+import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.model.SavedModels;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.tensorflow.SavedModelBundle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code adaround inspect}: the quantizable layers of a SavedModel. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Lists the quantizable layers of a SavedModel in graph order: each Conv2D,"
+          + " DepthwiseConv2dNative and MatMul whose weight is a variable, with the weight's"
+          + " variable and shape, the bias added after it and the activation that follows.",
+      "Works on flat graphs (TF-Java exports, TF1 SavedModels); layers kept inside functions"
+          + " (Keras/TF2 SavedModels) are not seen."
+    })
+final class InspectCommand implements Callable<Integer> {
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "SavedModel folder.")
+  private Path model;
+
+  @Option(names = "--json", description = "Print {\"layers\": [...]} on stdout.")
+  private boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    List<QuantizableLayer> layers;
+    try (SavedModelBundle bundle = SavedModels.load(model)) {
+      layers = LayerInspector.inspect(bundle.graph());
+    }
+    if (layers.isEmpty()) {
+      spec.commandLine().getErr().println(model + ": no quantizable layers found");
+    }
+    if (json) {
+      spec.commandLine().getOut().println(toJson(layers));
+    } else {
+      printTable(spec.commandLine().getOut(), layers);
+    }
+    return 0;
+  }
+
+  private static String toJson(List<QuantizableLayer> layers) {
+    JsonArray array = new JsonArray();
+    for (QuantizableLayer layer : layers) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", layer.name());
+      o.addProperty("op", layer.op());
+      o.addProperty("weight", layer.weight());
+      JsonArray shape = new JsonArray();
+      Arrays.stream(layer.shape()).forEach(shape::add);
+      o.add("shape", shape);
+      o.addProperty("bias", layer.bias());
+      o.addProperty("activation", layer.activation());
+      array.add(o);
+    }
+    JsonObject root = new JsonObject();
+    root.add("layers", array);
+    return new GsonBuilder().serializeNulls().create().toJson(root);
+  }
+
+  private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {
+    String format = "%-28s %-22s %-28s %-16s %-20s %s%n";
+    out.printf(format, "LAYER", "OP", "WEIGHT", "SHAPE", "BIAS", "ACTIVATION");
+    for (QuantizableLayer layer : layers) {
+      out.printf(
+          format,
+          layer.name(),
+          layer.op(),
+          layer.weight(),
+          Arrays.toString(layer.shape()).replace(" ", ""),
+          orDash(layer.bias()),
+          orDash(layer.activation()));
+    }
+  }
+
+  private static String orDash(String value) {
+    return value == null ? "-" : value;
+  }
+}

@@ -1,0 +1,82 @@
+package io.github.adaround.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * An output folder written atomically: content goes to a temporary sibling folder that replaces the
+ * target only when complete. An existing non-empty target is kept unless overwriting is asked for.
+ */
+final class OutputFolder {
+  private final Path target;
+  private final boolean overwrite;
+
+  private OutputFolder(Path target, boolean overwrite) {
+    this.target = target.toAbsolutePath().normalize();
+    this.overwrite = overwrite;
+  }
+
+  /**
+   * Checks that {@code target} may be written.
+   *
+   * @throws UserException when it is a file, or a non-empty folder and {@code overwrite} is false
+   */
+  static OutputFolder check(Path target, boolean overwrite) throws UserException, IOException {
+    OutputFolder folder = new OutputFolder(target, overwrite);
+    if (Files.exists(folder.target)) {
+      if (!Files.isDirectory(folder.target)) {
+        throw new UserException(target + ": exists and is not a folder");
+      }
+      if (!overwrite && !isEmpty(folder.target)) {
+        throw new UserException(target + ": folder exists and is not empty (use --force)");
+      }
+    }
+    return folder;
+  }
+
+  /** A fresh temporary folder next to the target (not yet created) to write the content into. */
+  Path temporary() throws IOException {
+    Path parent = target.getParent();
+    Files.createDirectories(parent);
+    Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
+    Files.delete(staging);
+    return staging;
+  }
+
+  /** Moves the finished {@code staging} folder into place, replacing what was there. */
+  void commit(Path staging) throws IOException, UserException {
+    check(target, overwrite);
+    if (Files.exists(target)) {
+      Path old =
+          Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old.");
+      Files.delete(old);
+      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      deleteRecursively(old);
+    } else {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
+  /** Deletes a folder and its content; nothing when it does not exist. */
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private static boolean isEmpty(Path dir) throws IOException {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+}

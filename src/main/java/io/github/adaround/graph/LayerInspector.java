@@ -1,0 +1,102 @@
+package io.github.adaround.graph;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
+
+/**
+ * Finds the quantizable layers of a flat graph (TF-Java exports, TF1 SavedModels): each {@code
+ * Conv2D}, {@code DepthwiseConv2dNative} and {@code MatMul} whose weight (second operand) is a
+ * variable, read directly or through {@code Identity} / {@code ReadVariableOp}. For each it reports
+ * the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D variable)
+ * and the activation that then follows, when the op's only consumer is one. Layers come in
+ * topological graph order.
+ */
+public final class LayerInspector {
+  /** Op types whose weights the quantizer rounds. */
+  public static final Set<String> LAYER_OPS = Set.of("Conv2D", "DepthwiseConv2dNative", "MatMul");
+
+  /** Op types reported as activations. */
+  public static final Set<String> ACTIVATIONS =
+      Set.of("Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus");
+
+  private static final Set<String> VARIABLES = Set.of("VariableV2", "Variable", "VarHandleOp");
+  private static final Set<String> PASS_THROUGH = Set.of("Identity", "ReadVariableOp");
+  private static final Set<String> BIAS_ADDS = Set.of("BiasAdd", "Add", "AddV2");
+
+  private LayerInspector() {}
+
+  /** The quantizable layers of {@code graph}, in graph order. */
+  public static List<QuantizableLayer> inspect(Graph graph) {
+    List<QuantizableLayer> layers = new ArrayList<>();
+    for (GraphOperation op : GraphOrder.topological(graph)) {
+      if (!LAYER_OPS.contains(op.type()) || op.numInputs() < 2) {
+        continue;
+      }
+      Optional<GraphOperation> weight = variableBehind(op.input(1));
+      if (weight.isEmpty()) {
+        continue;
+      }
+      Output<?> result = op.output(0);
+      String bias = null;
+      Optional<GraphOperation> add = soleConsumer(result).filter(c -> BIAS_ADDS.contains(c.type()));
+      if (add.isPresent()) {
+        Output<?> other =
+            add.get().input(0).equals(result) ? add.get().input(1) : add.get().input(0);
+        Optional<GraphOperation> biasVariable =
+            variableBehind(other).filter(v -> variableShape(v).length == 1);
+        if (biasVariable.isPresent()) {
+          bias = biasVariable.get().name();
+          result = add.get().output(0);
+        }
+      }
+      String activation =
+          soleConsumer(result).map(GraphOperation::type).filter(ACTIVATIONS::contains).orElse(null);
+      layers.add(
+          new QuantizableLayer(
+              op.name(),
+              op.type(),
+              weight.get().name(),
+              variableShape(weight.get()),
+              bias,
+              activation));
+    }
+    return layers;
+  }
+
+  /** The variable whose value {@code value} is, through identities, if it is one. */
+  private static Optional<GraphOperation> variableBehind(Output<?> value) {
+    GraphOperation op = (GraphOperation) value.op();
+    while (PASS_THROUGH.contains(op.type()) && op.numInputs() >= 1) {
+      op = (GraphOperation) op.input(0).op();
+    }
+    return VARIABLES.contains(op.type()) ? Optional.of(op) : Optional.empty();
+  }
+
+  private static long[] variableShape(GraphOperation variable) {
+    Shape shape = variable.attributes().getAttrShape("shape");
+    return shape.isUnknown() ? new long[0] : shape.asArray();
+  }
+
+  /** The one op that reads {@code value}, skipping identities, if there is exactly one. */
+  private static Optional<GraphOperation> soleConsumer(Output<?> value) {
+    Output<?> current = value;
+    while (true) {
+      Set<GraphOperation> consumers =
+          current.op() instanceof GraphOperation g ? g.consumers(current.index()) : Set.of();
+      if (consumers.size() != 1) {
+        return Optional.empty();
+      }
+      GraphOperation consumer = consumers.iterator().next();
+      if (!consumer.type().equals("Identity")) {
+        return Optional.of(consumer);
+      }
+      current = consumer.output(0);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.github.adaround.graph;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A layer whose weights the quantizer can round: a {@code Conv2D}, {@code DepthwiseConv2dNative} or
+ * {@code MatMul} whose weight operand is a variable.
+ *
+ * @param name the layer op's name in the graph, e.g. {@code conv1/Conv2d}
+ * @param op the op type: {@code Conv2D}, {@code DepthwiseConv2dNative} or {@code MatMul}
+ * @param weight the name of the weight variable
+ * @param shape the weight's shape
+ * @param bias the name of the bias variable added right after the op, or null
+ * @param activation the type of the activation op that follows the op (and its bias), e.g. {@code
+ *     Relu}, or null when something else follows
+ */
+public record QuantizableLayer(
+    String name, String op, String weight, long[] shape, String bias, String activation) {
+
+  /** Copies the shape so that the record stays immutable. */
+  public QuantizableLayer {
+    shape = shape.clone();
+  }
+
+  @Override
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof QuantizableLayer other
+        && name.equals(other.name)
+        && op.equals(other.op)
+        && weight.equals(other.weight)
+        && Arrays.equals(shape, other.shape)
+        && Objects.equals(bias, other.bias)
+        && Objects.equals(activation, other.activation);
+  }
+
+  @Override
+  public int hashCode() {
+    return name.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return name
+        + " "
+        + op
+        + " "
+        + weight
+        + Arrays.toString(shape)
+        + " bias="
+        + bias
+        + " activation="
+        + activation;
+  }
+}

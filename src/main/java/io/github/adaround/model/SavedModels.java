@@ -1,0 +1,36 @@
+package io.github.adaround.model;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.exceptions.TensorFlowException;
+
+/** Loads SavedModels with the {@code serve} tag, turning failures into one-line errors. */
+public final class SavedModels {
+  /** The tag of inference graphs. */
+  public static final String SERVE = "serve";
+
+  private SavedModels() {}
+
+  /**
+   * Loads the SavedModel in {@code dir}.
+   *
+   * @throws ModelException when the folder is missing or is not a loadable SavedModel
+   */
+  public static SavedModelBundle load(Path dir) throws ModelException {
+    if (!Files.isDirectory(dir)) {
+      throw new ModelException(dir, "no such folder");
+    }
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))
+        && !Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
+      throw new ModelException(dir, "not a SavedModel (no saved_model.pb)");
+    }
+    try {
+      return SavedModelBundle.load(dir.toString(), SERVE);
+    } catch (TensorFlowException | IllegalArgumentException e) {
+      String message =
+          e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      throw new ModelException(dir, "cannot load the SavedModel: " + message);
+    }
+  }
+}
