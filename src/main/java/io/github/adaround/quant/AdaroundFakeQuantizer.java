@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.PlaceholderWithDefault;
@@ -58,7 +59,8 @@ public final class AdaroundFakeQuantizer {
   private final PlaceholderWithDefault<TBool> softRounding;
   private final Operand<TFloat32> output;
 
-  private AdaroundFakeQuantizer(Ops tf, Operand<TFloat32> weight, QuantSpec spec, String name) {
+  private AdaroundFakeQuantizer(
+      Ops tf, Operand<TFloat32> weight, QuantSpec spec, String name, float[] fixedScale) {
     this.weightName = name;
     this.spec = spec;
     this.weightShape = weight.shape();
@@ -98,7 +100,9 @@ public final class AdaroundFakeQuantizer {
     Operand<TFloat32> checked =
         q.debugging.checkNumerics(weight, "weight '" + name + "' contains NaN or Inf");
     Operand<TFloat32> newScale =
-        q.reshape(MinMaxObserver.scale(q, checked, spec, reducedAxes), q.constant(scaleDims));
+        fixedScale == null
+            ? q.reshape(MinMaxObserver.scale(q, checked, spec, reducedAxes), q.constant(scaleDims))
+            : q.withName("fixed_scale").constant(scaleShape, DataBuffers.of(checkScale(fixedScale)));
     Operand<TFloat32> newScaled = ExactOps.divide(q, checked, newScale);
     Operand<TFloat32> newFloor = q.math.floor(newScaled);
     Operand<TFloat32> residual = q.math.sub(newScaled, newFloor);
@@ -148,7 +152,40 @@ public final class AdaroundFakeQuantizer {
   /** As {@link #create(Ops, Operand, QuantSpec)}, naming the weight in ops and messages. */
   public static AdaroundFakeQuantizer create(
       Ops tf, Operand<TFloat32> weight, QuantSpec spec, String weightName) {
-    return new AdaroundFakeQuantizer(tf, weight, spec, weightName);
+    return new AdaroundFakeQuantizer(tf, weight, spec, weightName, null);
+  }
+
+  /**
+   * As {@link #create(Ops, Operand, QuantSpec, String)}, with a grid chosen elsewhere (for example by
+   * {@link MseScaleSearch}): observing takes these scales instead of the min-max observer's.
+   *
+   * @param scale one positive finite scale per channel (one per tensor), in channel order
+   * @throws IllegalArgumentException if the count does not match the channels or a scale is not
+   *     positive and finite
+   */
+  public static AdaroundFakeQuantizer createWithScale(
+      Ops tf, Operand<TFloat32> weight, QuantSpec spec, String weightName, float[] scale) {
+    return new AdaroundFakeQuantizer(tf, weight, spec, weightName, scale.clone());
+  }
+
+  private float[] checkScale(float[] fixedScale) {
+    if (fixedScale.length != scaleShape.size()) {
+      throw new IllegalArgumentException(
+          "weight '"
+              + weightName
+              + "' has "
+              + scaleShape.size()
+              + " channels, got "
+              + fixedScale.length
+              + " scales");
+    }
+    for (float s : fixedScale) {
+      if (!(s > 0) || Float.isInfinite(s)) {
+        throw new IllegalArgumentException(
+            "weight '" + weightName + "': scale " + s + " is not positive and finite");
+      }
+    }
+    return fixedScale;
   }
 
   /** {@code clamp(floor(W/s) + rounding, qmin, qmax) * s}, in the reference's operation order. */
