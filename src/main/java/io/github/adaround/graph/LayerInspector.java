@@ -55,8 +55,11 @@ public final class LayerInspector {
           result = add.get().output(0);
         }
       }
-      String activation =
-          soleConsumer(result).map(GraphOperation::type).filter(ACTIVATIONS::contains).orElse(null);
+      Optional<GraphOperation> activation =
+          soleConsumer(result).filter(c -> ACTIVATIONS.contains(c.type()));
+      if (activation.isPresent()) {
+        result = activation.get().output(0);
+      }
       layers.add(
           new QuantizableLayer(
               op.name(),
@@ -64,9 +67,15 @@ public final class LayerInspector {
               weight.get().name(),
               variableShape(weight.get()),
               bias,
-              activation));
+              activation.map(GraphOperation::type).orElse(null),
+              tensorName(op.input(0)),
+              tensorName(result)));
     }
     return layers;
+  }
+
+  private static String tensorName(Output<?> output) {
+    return output.op().name() + ":" + output.index();
   }
 
   /** The variable whose value {@code value} is, through identities, if it is one. */

@@ -14,9 +14,19 @@ import java.util.Objects;
  * @param bias the name of the bias variable added right after the op, or null
  * @param activation the type of the activation op that follows the op (and its bias), e.g. {@code
  *     Relu}, or null when something else follows
+ * @param input the tensor the op multiplies with the weight, e.g. {@code pool1/MaxPool:0}
+ * @param output the tensor after the op, its bias and its activation (whichever come), e.g. {@code
+ *     conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
  */
 public record QuantizableLayer(
-    String name, String op, String weight, long[] shape, String bias, String activation) {
+    String name,
+    String op,
+    String weight,
+    long[] shape,
+    String bias,
+    String activation,
+    String input,
+    String output) {
 
   /** Copies the shape so that the record stays immutable. */
   public QuantizableLayer {
@@ -36,7 +46,9 @@ public record QuantizableLayer(
         && weight.equals(other.weight)
         && Arrays.equals(shape, other.shape)
         && Objects.equals(bias, other.bias)
-        && Objects.equals(activation, other.activation);
+        && Objects.equals(activation, other.activation)
+        && input.equals(other.input)
+        && output.equals(other.output);
   }
 
   @Override

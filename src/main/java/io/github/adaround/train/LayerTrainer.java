@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -31,7 +32,7 @@ public final class LayerTrainer {
    * @param targets the FP layer's outputs on the same samples
    * @throws IllegalArgumentException if the sample sets do not fit the graph or each other
    */
-  public LayerResult train(SampleSet inputs, SampleSet targets, TrainingListener listener) {
+  public LayerResult train(Samples inputs, Samples targets, TrainingListener listener) {
     checkFits("inputs", inputs, graph.inputSample());
     checkFits("targets", targets, graph.targetSample());
     if (inputs.count() != targets.count()) {
@@ -108,7 +109,7 @@ public final class LayerTrainer {
     }
   }
 
-  private static void checkFits(String what, SampleSet samples, org.tensorflow.ndarray.Shape shape) {
+  private static void checkFits(String what, Samples samples, Shape shape) {
     if (!samples.sampleShape().equals(shape)) {
       throw new IllegalArgumentException(
           what + " have sample shape " + samples.sampleShape() + ", the layer expects " + shape);

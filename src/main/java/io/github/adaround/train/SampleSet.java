@@ -5,7 +5,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /** Samples of one shape held in memory, row-major: {@code count} rows of {@code sampleShape}. */
-public final class SampleSet {
+public final class SampleSet implements Samples {
 
   private final float[] values;
   private final Shape sampleShape;
@@ -31,15 +31,17 @@ public final class SampleSet {
     this.count = values.length / sampleSize;
   }
 
+  @Override
   public int count() {
     return count;
   }
 
+  @Override
   public Shape sampleShape() {
     return sampleShape;
   }
 
-  /** A new tensor {@code [indices.length, ...sampleShape]} of the chosen samples, in that order. */
+  @Override
   public TFloat32 batch(int[] indices) {
     float[] out = new float[indices.length * sampleSize];
     for (int i = 0; i < indices.length; i++) {

@@ -37,30 +37,45 @@ class LayerInspectorTest {
                   "conv1/kernel",
                   new long[] {3, 3, 1, 32},
                   "conv1/bias",
-                  "Relu"),
+                  "Relu",
+                  "input:0",
+                  "conv1/Relu:0"),
               new QuantizableLayer(
                   "dw/DepthwiseConv2dNative",
                   "DepthwiseConv2dNative",
                   "dw/depthwise_kernel",
                   new long[] {3, 3, 32, 1},
                   "dw/bias",
-                  "Relu6"),
+                  "Relu6",
+                  "conv1/MaxPool:0",
+                  "dw/Relu6:0"),
               new QuantizableLayer(
-                  "pw/Conv2d", "Conv2D", "pw/kernel", new long[] {1, 1, 32, 64}, "pw/bias", "Relu"),
+                  "pw/Conv2d",
+                  "Conv2D",
+                  "pw/kernel",
+                  new long[] {1, 1, 32, 64},
+                  "pw/bias",
+                  "Relu",
+                  "dw/Relu6:0",
+                  "pw/Relu:0"),
               new QuantizableLayer(
                   "dense1/MatMul",
                   "MatMul",
                   "dense1/kernel",
                   new long[] {3136, 128},
                   "dense1/bias",
-                  "Relu"),
+                  "Relu",
+                  "flatten/Reshape:0",
+                  "dense1/Relu:0"),
               new QuantizableLayer(
                   "logits/MatMul",
                   "MatMul",
                   "logits/kernel",
                   new long[] {128, 10},
                   "logits/bias",
-                  null)),
+                  null,
+                  "dense1/Relu:0",
+                  "logits/BiasAdd:0")),
           LayerInspector.inspect(bundle.graph()));
     }
   }
@@ -157,10 +172,13 @@ class LayerInspectorTest {
       QuantizableLayer residual = layers.get(1);
       assertEquals("conv2d_1/bias", residual.bias());
       assertEquals(null, residual.activation(), "the residual add follows the bias");
+      assertEquals("relu/Relu:0", residual.input());
+      assertEquals("conv2d_1/BiasAdd:0", residual.output(), "compared before the residual add");
       QuantizableLayer depthwise = layers.get(2);
       assertEquals(List.of(3L, 3L, 8L, 1L), box(depthwise.shape()));
       assertEquals(null, depthwise.bias());
       assertEquals("Relu6", depthwise.activation());
+      assertEquals("depthwise/Relu6:0", depthwise.output());
       QuantizableLayer head = layers.get(3);
       assertEquals("dense/bias", head.bias());
       assertEquals(null, head.activation(), "softmax is an output, not a layer activation");

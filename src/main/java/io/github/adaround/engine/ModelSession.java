@@ -1,0 +1,141 @@
+package io.github.adaround.engine;
+
+import io.github.adaround.tf.TensorData;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A loaded SavedModel as the engine uses it: run its graph on calibration samples up to any tensor,
+ * read its variables, and overwrite them without adding a single op (through the {@code Assign} ops
+ * the graph already holds, such as its saver's restore assigns), so that it can be exported clean.
+ */
+final class ModelSession implements AutoCloseable {
+
+  /** Samples per run when the signature takes any batch size. */
+  private static final int CHUNK = 256;
+
+  private final SavedModelBundle bundle;
+  private final Signature signature;
+  private final String inputName;
+  private final Shape inputShape;
+
+  ModelSession(SavedModelBundle bundle, String signatureKey) {
+    this.bundle = bundle;
+    this.signature =
+        bundle.signatures().stream()
+            .filter(s -> s.key().equals(signatureKey))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no signature '" + signatureKey + "'"));
+    if (signature.getInputs().size() != 1) {
+      throw new IllegalArgumentException(
+          "signature '" + signatureKey + "' must have one input, has " + signature.getInputs().size());
+    }
+    var input = signature.getInputs().values().iterator().next();
+    this.inputName = input.name;
+    this.inputShape = input.shape;
+  }
+
+  /** The signature's input shape; -1 where any size goes. */
+  Shape inputShape() {
+    return inputShape;
+  }
+
+  /** One sample's shape: the input shape without its batch axis. */
+  Shape sampleShape() {
+    long[] dims = inputShape.asArray();
+    return Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
+  }
+
+  SavedModelBundle bundle() {
+    return bundle;
+  }
+
+  Signature signature() {
+    return signature;
+  }
+
+  /**
+   * The value of tensor {@code tensor} (such as {@code "conv1/Relu:0"}) for each of {@code n}
+   * samples, fed through the signature's input in chunks (of the signature's fixed batch size,
+   * padding the last chunk, when it has one).
+   *
+   * @param samples n samples, row-major
+   * @param sink receives each chunk's rows: {@code (values, rows)}
+   */
+  void forEachChunk(String tensor, float[] samples, int n, ChunkSink sink) {
+    long fixed = inputShape.get(0);
+    int chunk = fixed > 0 ? Math.toIntExact(fixed) : CHUNK;
+    int sampleSize = Math.toIntExact(sampleShape().size());
+    for (int start = 0; start < n; start += chunk) {
+      int rows = Math.min(chunk, n - start);
+      int fed = fixed > 0 ? chunk : rows;
+      float[] values = new float[fed * sampleSize];
+      System.arraycopy(samples, start * sampleSize, values, 0, rows * sampleSize);
+      try (TFloat32 x = TensorData.floats(Shape.of(fed).append(sampleShape()), values);
+          Result r = bundle.session().runner().feed(inputName, x).fetch(tensor).run()) {
+        float[] out = TensorData.floats(r.get(0));
+        sink.accept(out, rows);
+      }
+    }
+  }
+
+  /** Receives the rows of one chunk; the values may hold padding rows after {@code rows}. */
+  @FunctionalInterface
+  interface ChunkSink {
+    void accept(float[] values, int rows);
+  }
+
+  /** A copy of a float32 variable's value. */
+  float[] read(String variable) {
+    try (Result r = bundle.session().runner().fetch(variable).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+
+  /**
+   * Overwrites a float32 variable by running an {@code Assign} of the graph with its value fed.
+   *
+   * @throws IllegalStateException if the graph holds no assign of that variable
+   */
+  void write(String variable, Shape shape, float[] value) {
+    GraphOperation assign = assignOf(variable);
+    Output<?> source = assign.input(1);
+    try (TFloat32 t = TensorData.floats(shape, value)) {
+      bundle.session().runner().feed(source, t).addTarget(assign).run().close();
+    }
+  }
+
+  private GraphOperation assignOf(String variable) {
+    Iterator<GraphOperation> ops = bundle.graph().operations();
+    while (ops.hasNext()) {
+      GraphOperation op = ops.next();
+      if (op.type().equals("Assign") && op.input(0).op().name().equals(variable)) {
+        return op;
+      }
+    }
+    throw new IllegalStateException("the graph holds no Assign of variable '" + variable + "'");
+  }
+
+  /** Exports the graph with its current variables and the input's signatures. */
+  void export(Path dir) throws IOException {
+    var exporter = SavedModelBundle.exporter(dir.toString()).withSession(bundle.session());
+    for (Signature s : bundle.signatures()) {
+      exporter.withSignature(s);
+    }
+    exporter.export();
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}
