@@ -19,6 +19,7 @@ import picocli.CommandLine.ParseResult;
     description = "AdaRound post-training quantization for TensorFlow SavedModels, from Java.",
     subcommands = {
       TrainCommand.class,
+      QuantizeCommand.class,
       EvalCommand.class,
       InspectCommand.class,
       CommandLine.HelpCommand.class

@@ -69,7 +69,7 @@ final class ModelSession implements AutoCloseable {
    * padding the last chunk, when it has one).
    *
    * @param samples n samples, row-major
-   * @param sink receives each chunk's rows: {@code (values, rows)}
+   * @param sink receives each chunk's rows
    */
   void forEachChunk(String tensor, float[] samples, int n, ChunkSink sink) {
     long fixed = inputShape.get(0);
@@ -80,18 +80,35 @@ final class ModelSession implements AutoCloseable {
       int fed = fixed > 0 ? chunk : rows;
       float[] values = new float[fed * sampleSize];
       System.arraycopy(samples, start * sampleSize, values, 0, rows * sampleSize);
+      if (isInput(tensor)) {
+        sink.accept(values, rows, sampleShape());
+        continue;
+      }
       try (TFloat32 x = TensorData.floats(Shape.of(fed).append(sampleShape()), values);
           Result r = bundle.session().runner().feed(inputName, x).fetch(tensor).run()) {
-        float[] out = TensorData.floats(r.get(0));
-        sink.accept(out, rows);
+        Shape shape = r.get(0).shape();
+        long[] dims = shape.asArray();
+        Shape sample = Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
+        sink.accept(TensorData.floats(r.get(0)), rows, sample);
       }
     }
   }
 
-  /** Receives the rows of one chunk; the values may hold padding rows after {@code rows}. */
+  private boolean isInput(String tensor) {
+    return withIndex(tensor).equals(withIndex(inputName));
+  }
+
+  private static String withIndex(String tensor) {
+    return tensor.contains(":") ? tensor : tensor + ":0";
+  }
+
+  /**
+   * Receives the rows of one chunk and the shape of one row; the values may hold padding rows after
+   * {@code rows}.
+   */
   @FunctionalInterface
   interface ChunkSink {
-    void accept(float[] values, int rows);
+    void accept(float[] values, int rows, Shape sampleShape);
   }
 
   /** A copy of a float32 variable's value. */

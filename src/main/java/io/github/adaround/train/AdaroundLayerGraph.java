@@ -46,11 +46,15 @@ public final class AdaroundLayerGraph {
       LayerFunction layer,
       Shape inputSample,
       Shape targetSample,
-      AdaroundRecipe recipe) {
+      AdaroundRecipe recipe,
+      float[] fixedScale) {
     this.recipe = recipe;
     this.inputSample = inputSample;
     this.targetSample = targetSample;
-    this.quantizer = AdaroundFakeQuantizer.create(tf, weight, spec, weightName);
+    this.quantizer =
+        fixedScale == null
+            ? AdaroundFakeQuantizer.create(tf, weight, spec, weightName)
+            : AdaroundFakeQuantizer.createWithScale(tf, weight, spec, weightName, fixedScale);
     Ops t = tf.withSubScope(OpNames.scopeOf(weightName) + "_train");
     this.input =
         t.withName("input").placeholder(TFloat32.class, Placeholder.shape(batched(inputSample)));
@@ -93,7 +97,25 @@ public final class AdaroundLayerGraph {
       Shape targetSample,
       AdaroundRecipe recipe) {
     return new AdaroundLayerGraph(
-        tf, weight, weightName, spec, layer, inputSample, targetSample, recipe);
+        tf, weight, weightName, spec, layer, inputSample, targetSample, recipe, null);
+  }
+
+  /**
+   * As {@link #create}, on a grid chosen elsewhere (see {@link
+   * AdaroundFakeQuantizer#createWithScale}).
+   */
+  public static AdaroundLayerGraph createWithScale(
+      Ops tf,
+      Operand<TFloat32> weight,
+      String weightName,
+      QuantSpec spec,
+      LayerFunction layer,
+      Shape inputSample,
+      Shape targetSample,
+      AdaroundRecipe recipe,
+      float[] scale) {
+    return new AdaroundLayerGraph(
+        tf, weight, weightName, spec, layer, inputSample, targetSample, recipe, scale);
   }
 
   private static Shape batched(Shape sample) {

@@ -1,0 +1,232 @@
+package io.github.adaround.cli;
+
+import io.github.adaround.data.LabeledImages;
+import io.github.adaround.data.NpyArray;
+import io.github.adaround.data.NpyReader;
+import io.github.adaround.data.Split;
+import io.github.adaround.engine.AdaroundEngine;
+import io.github.adaround.engine.EngineListener;
+import io.github.adaround.engine.Grid;
+import io.github.adaround.engine.LayerReport;
+import io.github.adaround.engine.QuantizeConfig;
+import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.model.SavedModelClassifier;
+import io.github.adaround.train.AdaroundRecipe;
+import io.github.adaround.train.LossReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code adaround quantize}: layer-wise AdaRound of a SavedModel with hardened export. */
+@Command(
+    name = "quantize",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Quantizes the weights of every Conv2D, DepthwiseConv2dNative and MatMul layer of a"
+          + " SavedModel to a 2- to 8-bit symmetric grid with AdaRound (Nagel et al. 2020), layer"
+          + " by layer in graph order, from unlabelled calibration samples.",
+      "Writes to --out a SavedModel whose weights are exactly scale * integer, encodings.json"
+          + " (AIMET format) and report.json. The input model is only read.",
+      "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
+          + " or a .npy file of model inputs (--calibration-npy)."
+    })
+final class QuantizeCommand implements Callable<Integer> {
+  @Spec private CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "SavedModel folder to quantize (read only).")
+  private Path model;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the quantized SavedModel (written atomically).")
+  private Path out;
+
+  @Option(names = "--force", description = "Replace --out if it exists and is not empty.")
+  private boolean force;
+
+  @Option(names = "--bits", defaultValue = "4", description = "Weight bit width, 2..8 (default: ${DEFAULT-VALUE}).")
+  private int bits;
+
+  @Option(names = "--per-channel", description = "One scale per output channel (default: one per tensor).")
+  private boolean perChannel;
+
+  @Option(names = "--grid", defaultValue = "mse", paramLabel = "minmax|mse", description = "Scale choice: mse minimises ||W - Q(W)||^2 over clipping ratios, minmax uses the largest weight (default: ${DEFAULT-VALUE}).")
+  private String grid;
+
+  @Option(names = "--nearest", description = "Round to nearest on the same grid instead of AdaRound (the baseline).")
+  private boolean nearest;
+
+  @Option(names = "--iterations", defaultValue = "10000", description = "AdaRound iterations per layer (default: ${DEFAULT-VALUE}).")
+  private int iterations;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Calibration samples per iteration (default: ${DEFAULT-VALUE}).")
+  private int batch;
+
+  @Option(names = "--learning-rate", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+  private float learningRate;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of the minibatch draws (default: ${DEFAULT-VALUE}).")
+  private long seed;
+
+  @Option(names = "--calibration", defaultValue = "1024", paramLabel = "N", description = "Number of calibration samples (default: ${DEFAULT-VALUE}).")
+  private int calibration;
+
+  @Option(names = "--calibration-npy", paramLabel = "FILE", description = "Calibration inputs as a .npy array [N, ...input shape] (float32, or uint8 scaled to [0,1]).")
+  private Path calibrationNpy;
+
+  @Mixin private DataDirOption data;
+
+  @Option(names = "--cache-mb", defaultValue = "2048", description = "Memory for one layer's cached activations; the rest spills to a temporary file (default: ${DEFAULT-VALUE}).")
+  private long cacheMb;
+
+  @Option(names = "--signature", defaultValue = "serving_default", description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
+  private String signature;
+
+  @Override
+  public Integer call() throws Exception {
+    QuantizeConfig config = config();
+    if (calibration < 1) {
+      throw new UserException("--calibration must be at least 1");
+    }
+    OutputFolder output = OutputFolder.check(out, force);
+    Calibration samples = calibrationSamples();
+    Path staging = output.temporary();
+    List<LayerReport> reports;
+    try {
+      reports =
+          new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()))
+              .run(model, samples.values(), samples.count(), staging);
+    } catch (RuntimeException | Error e) {
+      OutputFolder.deleteRecursively(staging);
+      throw e;
+    }
+    output.commit(staging);
+    printTable(reports);
+    return 0;
+  }
+
+  /** {@code count} calibration inputs, row-major. */
+  private record Calibration(float[] values, int count) {}
+
+  private QuantizeConfig config() throws UserException {
+    Grid chosen =
+        switch (grid) {
+          case "mse" -> Grid.MSE;
+          case "minmax" -> Grid.MINMAX;
+          default -> throw new UserException("--grid must be minmax or mse, got " + grid);
+        };
+    if (iterations < 1) {
+      throw new UserException("--iterations must be at least 1");
+    }
+    if (cacheMb < 0) {
+      throw new UserException("--cache-mb must not be negative");
+    }
+    try {
+      AdaroundRecipe recipe =
+          AdaroundRecipe.PAPER
+              .withIterations(iterations)
+              .withBatchSize(batch)
+              .withLearningRate(learningRate)
+              .withSeed(seed)
+              .withReportEvery(Math.max(1, Math.min(100, iterations / 50)));
+      return QuantizeConfig.DEFAULT
+          .withBits(bits)
+          .withPerChannel(perChannel)
+          .withGrid(chosen)
+          .withRecipe(recipe)
+          .withNearest(nearest)
+          .withCacheBytes(cacheMb << 20)
+          .withSignature(signature);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
+  }
+
+  /** The calibration inputs, from the .npy file or the Fashion-MNIST training split. */
+  private Calibration calibrationSamples() throws Exception {
+    if (calibrationNpy != null) {
+      NpyArray array = NpyReader.read(calibrationNpy);
+      try (SavedModelClassifier classifier = SavedModelClassifier.load(model)) {
+        array.requireShape(classifier.inputShape());
+      }
+      int available = Math.toIntExact(array.shape()[0]);
+      if (available < calibration) {
+        throw new UserException(
+            calibrationNpy + ": holds " + available + " samples, --calibration asks for " + calibration);
+      }
+      int size = array.values().length / available;
+      return new Calibration(Arrays.copyOf(array.values(), calibration * size), calibration);
+    }
+    LabeledImages train = data.load(Split.TRAIN);
+    if (train.count() < calibration) {
+      throw new UserException(
+          "the training split holds "
+              + train.count()
+              + " images, --calibration asks for "
+              + calibration);
+    }
+    return new Calibration(train.first(calibration).pixels(), calibration);
+  }
+
+  private void printTable(List<LayerReport> reports) {
+    PrintWriter o = spec.commandLine().getOut();
+    o.printf(
+        "%-28s %-22s %8s %12s %12s %8s %8s%n",
+        "layer", "op", "channels", "mse nearest", "mse output", "changed", "seconds");
+    for (LayerReport r : reports) {
+      o.printf(
+          "%-28s %-22s %8d %12.4g %12.4g %8d %8.1f%n",
+          r.weight(),
+          r.op(),
+          r.scale().length,
+          r.nearestError(),
+          r.adaroundError(),
+          r.changedFromNearest(),
+          r.seconds());
+    }
+    o.printf("wrote %s%n", out);
+  }
+
+  /** A progress bar per layer with iteration, loss parts and ETA. */
+  private static final class ConsoleProgress implements EngineListener {
+    private final ProgressBar bar = ProgressBar.onStderr();
+    private final int reportEvery;
+    private int lastIteration = -1;
+
+    ConsoleProgress(int reportEvery) {
+      this.reportEvery = reportEvery;
+    }
+
+    @Override
+    public void layerStarted(int index, int count, QuantizableLayer layer, int iterations) {
+      bar.start(String.format("[%d/%d] %s", index + 1, count, layer.weight()), iterations);
+      lastIteration = -1;
+    }
+
+    @Override
+    public void lossReported(LossReport report) {
+      bar.advance(
+          report.iteration() - lastIteration,
+          String.format(
+              "rec %.3g reg %.3g beta %.1f", report.reconstruction(), report.regularization(), report.beta()));
+      lastIteration = report.iteration();
+    }
+
+    @Override
+    public void layerFinished(LayerReport report) {
+      bar.finish(
+          String.format(
+              "mse %.3g (nearest %.3g), %d changed, %.1fs",
+              report.adaroundError(),
+              report.nearestError(),
+              report.changedFromNearest(),
+              report.seconds()));
+    }
+  }
+}

@@ -1,0 +1,232 @@
+package io.github.adaround.engine;
+
+import io.github.adaround.graph.LayerInspector;
+import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.model.ModelException;
+import io.github.adaround.model.SavedModels;
+import io.github.adaround.quant.MseScaleSearch;
+import io.github.adaround.quant.QuantSpec;
+import io.github.adaround.tf.TensorData;
+import io.github.adaround.train.AdaroundLayerGraph;
+import io.github.adaround.train.LayerFunction;
+import io.github.adaround.train.LayerResult;
+import io.github.adaround.train.LayerTrainer;
+import io.github.adaround.train.Samples;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Layer-wise AdaRound of a SavedModel (Nagel et al. 2020, section 4 and 5). For each quantizable
+ * layer in graph order:
+ *
+ * <ol>
+ *   <li>cache its input from the model whose earlier layers are already hardened ("asymmetric
+ *       reconstruction") and its FP output {@code f(W x_fp + b)} from the untouched model;
+ *   <li>learn V on the layer rebuilt in a small training graph, then harden ({@code V >= 0});
+ *   <li>write the hardened weight into the quantized model.
+ * </ol>
+ *
+ * The quantized model is then exported as it was loaded, with only its weights changed. The input
+ * folder is only read.
+ */
+public final class AdaroundEngine {
+
+  /** Samples per run when measuring a layer's output error. */
+  private static final int ERROR_CHUNK = 256;
+
+  private final QuantizeConfig config;
+  private final EngineListener listener;
+
+  public AdaroundEngine(QuantizeConfig config, EngineListener listener) {
+    this.config = config;
+    this.listener = listener;
+  }
+
+  /**
+   * Quantizes the model in {@code modelDir} with {@code n} calibration samples and exports it to
+   * {@code outDir} (which must not exist), with {@code encodings.json} and {@code report.json}.
+   *
+   * @param calibration {@code n} input samples of the signature's shape, row-major
+   * @return what was done to each layer
+   * @throws ModelException when the model cannot be loaded or has nothing to quantize
+   */
+  public List<LayerReport> run(Path modelDir, float[] calibration, int n, Path outDir)
+      throws ModelException, IOException {
+    try (ModelSession fp = open(modelDir);
+        ModelSession quantized = open(modelDir)) {
+      long sampleSize = fp.sampleShape().size();
+      if (n < 1 || (long) n * sampleSize != calibration.length) {
+        throw new IllegalArgumentException(
+            "calibration data must be whole samples of shape " + fp.sampleShape());
+      }
+      List<QuantizableLayer> layers = LayerInspector.inspect(fp.bundle().graph());
+      if (layers.isEmpty()) {
+        throw new ModelException(
+            modelDir, "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
+      }
+      List<LayerReport> reports = new ArrayList<>();
+      for (int i = 0; i < layers.size(); i++) {
+        QuantizableLayer layer = layers.get(i);
+        listener.layerStarted(
+            i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
+        LayerReport report = quantizeLayer(fp, quantized, layer, calibration, n);
+        reports.add(report);
+        listener.layerFinished(report);
+      }
+      quantized.export(outDir);
+      EncodingsFile.write(outDir.resolve("encodings.json"), reports, config.bits());
+      ReportFile.write(outDir.resolve("report.json"), modelDir, config, n, reports);
+      return reports;
+    }
+  }
+
+  private ModelSession open(Path modelDir) throws ModelException {
+    var bundle = SavedModels.load(modelDir);
+    try {
+      return new ModelSession(bundle, config.signature());
+    } catch (IllegalArgumentException e) {
+      bundle.close();
+      throw new ModelException(modelDir, e.getMessage());
+    }
+  }
+
+  private LayerReport quantizeLayer(
+      ModelSession fp, ModelSession quantized, QuantizableLayer layer, float[] calibration, int n) {
+    long start = System.nanoTime();
+    long[] shape = layer.shape();
+    float[] weight = fp.read(layer.weight());
+    for (float w : weight) {
+      if (!Float.isFinite(w)) {
+        throw new IllegalArgumentException(
+            "layer " + layer.name() + ": weight '" + layer.weight() + "' contains NaN or Inf");
+      }
+    }
+    float[] bias = layer.bias() == null ? null : fp.read(layer.bias());
+    GraphOperation op = fp.bundle().graph().operationOrThrow(layer.name());
+    QuantSpec spec = QuantSpec.signed(config.bits());
+    if (config.perChannel()) {
+      spec = spec.perChannel(LayerRebuilder.channelAxes(op));
+    }
+    float[] scale =
+        config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
+    LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
+
+    try (ActivationCache inputs = cache(quantized, layer.input(), calibration, n, 0.5);
+        ActivationCache targets = cache(fp, layer.output(), calibration, n, 0.5);
+        Graph graph = new Graph();
+        Session session = new Session(graph)) {
+      Ops tf = Ops.create(graph);
+      Operand<TFloat32> w = tf.constant(Shape.of(shape), DataBuffers.of(weight, true, false));
+      AdaroundLayerGraph training =
+          scale == null
+              ? AdaroundLayerGraph.create(
+                  tf, w, layer.weight(), spec, function, inputs.sampleShape(),
+                  targets.sampleShape(), config.recipe())
+              : AdaroundLayerGraph.createWithScale(
+                  tf, w, layer.weight(), spec, function, inputs.sampleShape(),
+                  targets.sampleShape(), config.recipe(), scale);
+      float[] hardened;
+      double softShare = 0;
+      long changed = 0;
+      Operand<TFloat32> exported;
+      if (config.nearest()) {
+        session.run(training.initialize());
+        hardened = fetch(session, training.quantizer().nearestOutput());
+        exported = training.nearestOutput();
+      } else {
+        LayerResult result =
+            new LayerTrainer(session, training).train(inputs, targets, listener::lossReported);
+        hardened = result.hardenedWeight();
+        softShare = result.softShare();
+        changed = result.changedFromNearest();
+        exported = training.hardOutput();
+      }
+      double nearestError = outputError(session, training, training.nearestOutput(), inputs, targets);
+      double error =
+          config.nearest()
+              ? nearestError
+              : outputError(session, training, exported, inputs, targets);
+      float[] scales = fetch(session, training.quantizer().scale());
+      quantized.write(layer.weight(), Shape.of(shape), hardened);
+      return new LayerReport(
+          layer.name(),
+          layer.op(),
+          layer.weight(),
+          shape,
+          config.grid(),
+          scales,
+          nearestError,
+          error,
+          softShare,
+          changed,
+          (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /** The rows of {@code tensor} for every calibration sample, cached within the memory budget. */
+  private ActivationCache cache(
+      ModelSession model, String tensor, float[] calibration, int n, double shareOfBudget) {
+    ActivationCache[] cache = new ActivationCache[1];
+    model.forEachChunk(
+        tensor,
+        calibration,
+        n,
+        (values, rows, sampleShape) -> {
+          if (cache[0] == null) {
+            cache[0] =
+                new ActivationCache(
+                    sampleShape,
+                    (long) (config.cacheBytes() * shareOfBudget),
+                    Path.of(System.getProperty("java.io.tmpdir")));
+          }
+          cache[0].append(values, rows);
+        });
+    return cache[0];
+  }
+
+  /** Mean squared difference between {@code output} and the FP targets over every sample. */
+  private static double outputError(
+      Session session,
+      AdaroundLayerGraph training,
+      Operand<TFloat32> output,
+      Samples inputs,
+      Samples targets) {
+    double sum = 0;
+    long count = 0;
+    for (int start = 0; start < inputs.count(); start += ERROR_CHUNK) {
+      int[] indices = new int[Math.min(ERROR_CHUNK, inputs.count() - start)];
+      for (int i = 0; i < indices.length; i++) {
+        indices[i] = start + i;
+      }
+      try (TFloat32 x = inputs.batch(indices);
+          TFloat32 y = targets.batch(indices);
+          Result r = session.runner().feed(training.input(), x).fetch(output).run()) {
+        float[] out = TensorData.floats(r.get(0));
+        float[] target = TensorData.floats(y);
+        for (int i = 0; i < out.length; i++) {
+          double d = (double) out[i] - target[i];
+          sum += d * d;
+        }
+        count += out.length;
+      }
+    }
+    return sum / count;
+  }
+
+  private static float[] fetch(Session session, Operand<TFloat32> operand) {
+    try (Result r = session.runner().fetch(operand).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.github.adaround.engine;
+
+import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.train.LayerFunction;
+import java.util.Arrays;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.op.nn.Conv2d;
+import org.tensorflow.op.nn.DepthwiseConv2dNative;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Rebuilds a model's layer (its op with the same attributes, its bias, its activation) as a {@link
+ * LayerFunction} in a training graph, and names its output-channel axes.
+ */
+final class LayerRebuilder {
+
+  private LayerRebuilder() {}
+
+  /**
+   * The output-channel axes of the layer's weight: the last axis of a Conv2D kernel {@code [h, w,
+   * in, out]}, the last two of a depthwise kernel {@code [h, w, in, multiplier]}, and of a MatMul
+   * weight the axis that is not contracted.
+   */
+  static int[] channelAxes(GraphOperation op) {
+    return switch (op.type()) {
+      case "Conv2D" -> new int[] {3};
+      case "DepthwiseConv2dNative" -> new int[] {2, 3};
+      case "MatMul" -> new int[] {op.attributes().getAttrBool("transpose_b") ? 0 : 1};
+      default -> throw new IllegalArgumentException("not a quantizable op: " + op.type());
+    };
+  }
+
+  /**
+   * The layer as graph ops on a new input and weight.
+   *
+   * @param bias the bias values, or null when the layer has none
+   * @throws IllegalArgumentException for layouts and activations the engine does not rebuild
+   */
+  static LayerFunction rebuild(GraphOperation op, QuantizableLayer layer, float[] bias) {
+    String format = op.type().equals("MatMul") ? "NHWC" : op.attributes().getAttrString("data_format");
+    if (!format.equals("NHWC")) {
+      throw new IllegalArgumentException(
+          "layer " + layer.name() + ": data format " + format + " is not supported (NHWC only)");
+    }
+    String activation = layer.activation();
+    if (activation != null && !LayerActivation.SUPPORTED.contains(activation)) {
+      throw new IllegalArgumentException(
+          "layer " + layer.name() + ": activation " + activation + " is not supported");
+    }
+    float leakyAlpha = "LeakyRelu".equals(activation) ? leakyAlpha(op, layer) : 0f;
+    return (tf, x, w) -> {
+      Operand<TFloat32> y = linear(tf, op, x, w);
+      if (bias != null) {
+        y =
+            tf.nn.biasAdd(
+                y, tf.constant(Shape.of(bias.length), DataBuffers.of(bias, true, false)));
+      }
+      return activation == null ? y : LayerActivation.apply(tf, activation, leakyAlpha, y);
+    };
+  }
+
+  private static float leakyAlpha(GraphOperation op, QuantizableLayer layer) {
+    String tensor = layer.output();
+    Graph graph = (Graph) op.env();
+    return graph
+        .operationOrThrow(tensor.substring(0, tensor.lastIndexOf(':')))
+        .attributes()
+        .getAttrFloat("alpha");
+  }
+
+  private static Operand<TFloat32> linear(
+      Ops tf, GraphOperation op, Operand<TFloat32> x, Operand<TFloat32> w) {
+    var attributes = op.attributes();
+    return switch (op.type()) {
+      case "Conv2D" ->
+          tf.nn.conv2d(
+              x,
+              w,
+              boxed(attributes.getAttrIntList("strides")),
+              attributes.getAttrString("padding"),
+              Conv2d.dilations(boxed(attributes.getAttrIntList("dilations"))),
+              Conv2d.explicitPaddings(boxed(attributes.getAttrIntList("explicit_paddings"))));
+      case "DepthwiseConv2dNative" ->
+          tf.nn.depthwiseConv2dNative(
+              x,
+              w,
+              boxed(attributes.getAttrIntList("strides")),
+              attributes.getAttrString("padding"),
+              DepthwiseConv2dNative.dilations(boxed(attributes.getAttrIntList("dilations"))),
+              DepthwiseConv2dNative.explicitPaddings(
+                  boxed(attributes.getAttrIntList("explicit_paddings"))));
+      case "MatMul" ->
+          tf.linalg.matMul(
+              x,
+              w,
+              MatMul.transposeA(attributes.getAttrBool("transpose_a")),
+              MatMul.transposeB(attributes.getAttrBool("transpose_b")));
+      default -> throw new IllegalArgumentException("not a quantizable op: " + op.type());
+    };
+  }
+
+  private static List<Long> boxed(long[] values) {
+    return Arrays.stream(values).boxed().toList();
+  }
+}

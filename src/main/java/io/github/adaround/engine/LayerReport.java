@@ -1,0 +1,31 @@
+package io.github.adaround.engine;
+
+/**
+ * What the engine did to one layer.
+ *
+ * @param name the layer op
+ * @param op the op type
+ * @param weight the weight variable
+ * @param shape the weight's shape
+ * @param grid how its scales were chosen
+ * @param scale the grid's scales, one per channel
+ * @param nearestError mean squared error of the layer output against the FP output on the
+ *     calibration samples, with the weight rounded to nearest
+ * @param adaroundError the same with the weight as exported (AdaRound's hardened rounding, or
+ *     nearest for {@code --nearest})
+ * @param softShare share of {@code h(V)} strictly between 0 and 1 before hardening
+ * @param changedFromNearest weights whose integer differs from rounding to nearest
+ * @param seconds wall time of the layer
+ */
+public record LayerReport(
+    String name,
+    String op,
+    String weight,
+    long[] shape,
+    Grid grid,
+    float[] scale,
+    double nearestError,
+    double adaroundError,
+    double softShare,
+    long changedFromNearest,
+    double seconds) {}

@@ -1,0 +1,70 @@
+package io.github.adaround.engine;
+
+import io.github.adaround.train.AdaroundRecipe;
+
+/**
+ * What {@link AdaroundEngine} does to a model, immutable.
+ *
+ * @param bits signed weight bit width, 2..8
+ * @param perChannel one scale per output channel (else per tensor)
+ * @param grid how scales are chosen
+ * @param recipe the AdaRound recipe of every layer
+ * @param nearest round to nearest on the same grid instead of learning the rounding (the baseline)
+ * @param cacheBytes memory for the cached activations of one layer; the rest spills to disk
+ * @param signature the signature whose input is fed
+ */
+public record QuantizeConfig(
+    int bits,
+    boolean perChannel,
+    Grid grid,
+    AdaroundRecipe recipe,
+    boolean nearest,
+    long cacheBytes,
+    String signature) {
+
+  public static final int MIN_BITS = 2;
+  public static final int MAX_BITS = 8;
+
+  /** 4 bits per tensor, MSE grid, the paper's recipe, 2 GiB of cache, {@code serving_default}. */
+  public static final QuantizeConfig DEFAULT =
+      new QuantizeConfig(
+          4, false, Grid.MSE, AdaroundRecipe.PAPER, false, 2048L << 20, "serving_default");
+
+  public QuantizeConfig {
+    if (bits < MIN_BITS || bits > MAX_BITS) {
+      throw new IllegalArgumentException(
+          "--bits must be in " + MIN_BITS + ".." + MAX_BITS + ", got " + bits);
+    }
+    if (cacheBytes < 0) {
+      throw new IllegalArgumentException("cache size must not be negative");
+    }
+  }
+
+  public QuantizeConfig withBits(int value) {
+    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature);
+  }
+
+  public QuantizeConfig withPerChannel(boolean value) {
+    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature);
+  }
+
+  public QuantizeConfig withGrid(Grid value) {
+    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature);
+  }
+
+  public QuantizeConfig withRecipe(AdaroundRecipe value) {
+    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature);
+  }
+
+  public QuantizeConfig withNearest(boolean value) {
+    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature);
+  }
+
+  public QuantizeConfig withCacheBytes(long value) {
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature);
+  }
+
+  public QuantizeConfig withSignature(String value) {
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value);
+  }
+}
