@@ -1,0 +1,168 @@
+package io.github.adaround.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.adaround.data.DatasetLocation;
+import io.github.adaround.data.FashionMnist;
+import io.github.adaround.data.LabeledImages;
+import io.github.adaround.data.Split;
+import io.github.adaround.model.ModelException;
+import io.github.adaround.quant.ChannelLayout;
+import io.github.adaround.quant.QuantSpec;
+import io.github.adaround.tf.TensorData;
+import io.github.adaround.train.AdaroundRecipe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+
+/**
+ * End to end on the bundled model with few iterations: the export reloads, every quantized weight
+ * is on the grid that encodings.json declares, nothing else changed, and the input is untouched.
+ */
+class AdaroundEngineTest {
+
+  private static final Path MODEL = Path.of("models", "fashion-mnist-cnn");
+  private static float[] calibration;
+
+  @BeforeAll
+  static void loadCalibration() throws Exception {
+    LabeledImages train =
+        FashionMnist.load(DatasetLocation.resolve(Optional.of(bundledSubset())), Split.TRAIN);
+    calibration = train.first(64).pixels();
+  }
+
+  private static Path bundledSubset() {
+    return Path.of("src", "main", "resources", "fashion-mnist-subset");
+  }
+
+  private static Map<String, String> digests(Path dir) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        out.put(
+            dir.relativize(f).toString(),
+            HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))));
+      }
+    }
+    return out;
+  }
+
+  private static float[] variable(SavedModelBundle b, String name) {
+    try (Result r = b.session().runner().fetch(name).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+
+  private static int opCount(SavedModelBundle b) {
+    int n = 0;
+    for (Iterator<?> it = b.graph().operations(); it.hasNext(); it.next()) {
+      n++;
+    }
+    return n;
+  }
+
+  private static List<LayerReport> quantize(QuantizeConfig config, Path out) throws Exception {
+    return new AdaroundEngine(config, EngineListener.SILENT).run(MODEL, calibration, 64, out);
+  }
+
+  @Test
+  void exportedWeightsLieOnTheDeclaredGridAndNothingElseChanges(@TempDir Path dir)
+      throws Exception {
+    Map<String, String> inputBefore = digests(MODEL);
+    Path out = dir.resolve("q");
+    QuantizeConfig config =
+        QuantizeConfig.DEFAULT
+            .withBits(3)
+            .withPerChannel(true)
+            .withRecipe(AdaroundRecipe.PAPER.withIterations(30));
+    List<LayerReport> reports = quantize(config, out);
+
+    assertEquals(inputBefore, digests(MODEL), "the input model is byte-identical");
+    assertEquals(5, reports.size());
+    JsonObject encodings =
+        JsonParser.parseString(Files.readString(out.resolve("encodings.json"))).getAsJsonObject();
+    JsonObject report =
+        JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
+    assertEquals(5, report.getAsJsonArray("layers").size());
+
+    try (SavedModelBundle original = SavedModelBundle.load(MODEL.toString(), "serve");
+        SavedModelBundle quantized = SavedModelBundle.load(out.toString(), "serve")) {
+      assertEquals(opCount(original), opCount(quantized), "no op added to the graph");
+      assertEquals(original.signatures().toString(), quantized.signatures().toString());
+      for (LayerReport layer : reports) {
+        float[] w = variable(quantized, layer.weight());
+        JsonArray entries = encodings.getAsJsonObject("param_encodings").getAsJsonArray(layer.weight());
+        QuantSpec spec = QuantSpec.signed(3).perChannel(layer.op().equals("DepthwiseConv2dNative") ? new int[] {2, 3} : new int[] {-1});
+        ChannelLayout channels = ChannelLayout.of(layer.shape(), spec);
+        assertEquals(channels.channels(), entries.size(), layer.weight());
+        for (int i = 0; i < w.length; i++) {
+          JsonObject e = entries.get(channels.channelOf(i)).getAsJsonObject();
+          float scale = e.get("scale").getAsFloat();
+          int k = Math.round(w[i] / scale);
+          assertEquals(k * scale, w[i], 0f, layer.weight() + " off the grid at " + i);
+          assertTrue(k >= e.get("offset").getAsInt() && k <= 3, layer.weight() + " range at " + i);
+          assertEquals(e.get("offset").getAsInt() * scale, e.get("min").getAsFloat(), 0f);
+          assertEquals(3 * scale, e.get("max").getAsFloat(), 0f);
+        }
+      }
+      for (String bias : List.of("conv1/bias", "dw/bias", "pw/bias", "dense1/bias", "logits/bias")) {
+        assertArrayEquals(variable(original, bias), variable(quantized, bias), bias);
+      }
+    }
+  }
+
+  @Test
+  void nearestRoundsEveryWeightToTheClosestGridPoint(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("n");
+    List<LayerReport> reports =
+        quantize(QuantizeConfig.DEFAULT.withGrid(Grid.MINMAX).withNearest(true), out);
+    try (SavedModelBundle original = SavedModelBundle.load(MODEL.toString(), "serve");
+        SavedModelBundle quantized = SavedModelBundle.load(out.toString(), "serve")) {
+      for (LayerReport layer : reports) {
+        float[] fp = variable(original, layer.weight());
+        float[] q = variable(quantized, layer.weight());
+        float scale = layer.scale()[0];
+        float amax = 0;
+        for (float v : fp) {
+          amax = Math.max(amax, Math.abs(v));
+        }
+        assertEquals(amax / 7.5f, scale, 0f, "min-max grid of " + layer.weight());
+        for (int i = 0; i < fp.length; i++) {
+          assertTrue(Math.abs(fp[i] - q[i]) <= scale * 0.5f * 1.0001f || q[i] == 7 * scale);
+        }
+        assertEquals(0, layer.changedFromNearest());
+        assertEquals(layer.nearestError(), layer.adaroundError());
+      }
+    }
+  }
+
+  @Test
+  void aModelFolderWithoutSavedModelIsRefused(@TempDir Path dir) {
+    ModelException e =
+        assertThrows(
+            ModelException.class,
+            () ->
+                new AdaroundEngine(QuantizeConfig.DEFAULT, EngineListener.SILENT)
+                    .run(dir, calibration, 64, dir.resolve("out")));
+    assertTrue(e.getMessage().contains("no saved_model.pb"), e.getMessage());
+  }
+}
