@@ -39,18 +39,21 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--seed",
+      paramLabel = "S",
       defaultValue = "1",
       description = "Seeds the initial weights and the shuffling (default: ${DEFAULT-VALUE}).")
   private long seed;
 
   @Option(
       names = "--epochs",
+      paramLabel = "N",
       defaultValue = "" + TrainingConfig.DEFAULT_EPOCHS,
       description = "Passes over the training split (default: ${DEFAULT-VALUE}).")
   private int epochs;
 
   @Option(
       names = "--batch-size",
+      paramLabel = "B",
       defaultValue = "" + TrainingConfig.DEFAULT_BATCH_SIZE,
       description = "Images per Adam step (default: ${DEFAULT-VALUE}).")
   private int batchSize;

@@ -59,12 +59,13 @@ final class TrainingGraph {
                 lossScope.constant(0)));
 
     List<Variable<TFloat32>> variables = new ArrayList<>(parameters.byName().values());
-    Gradients gradients = tf.withSubScope("gradients").gradients(loss, variables);
+    Ops gradientScope = tf.withSubScope("gradients");
+    Gradients gradients = gradientScope.gradients(loss, variables);
     // Layers read their weights by reference: no update may start before every gradient has been
     // computed from the old weights (the forward pass, loss included, precedes the gradients).
     List<Identity<TFloat32>> grads = new ArrayList<>();
     for (int i = 0; i < variables.size(); i++) {
-      grads.add(tf.withSubScope("gradients").identity(gradients.<TFloat32>dy(i)));
+      grads.add(gradientScope.identity(gradients.<TFloat32>dy(i)));
     }
     Ops slots = tf.withSubScope("adam");
     Ops adam = slots.withControlDependencies(List.<Op>copyOf(grads));
