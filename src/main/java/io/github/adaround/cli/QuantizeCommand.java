@@ -9,6 +9,7 @@ import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.Grid;
 import io.github.adaround.engine.LayerReport;
 import io.github.adaround.engine.QuantizeConfig;
+import io.github.adaround.engine.Storage;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.SavedModelClassifier;
 import io.github.adaround.train.AdaroundRecipe;
@@ -85,6 +86,9 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--cache-mb", defaultValue = "2048", description = "Memory for one layer's cached activations; the rest spills to a temporary file (default: ${DEFAULT-VALUE}).")
   private long cacheMb;
 
+  @Option(names = "--storage", defaultValue = "float", paramLabel = "float|codes", description = "float: weights as float32 values k * scale; codes: uint8 codes with the scales and a dequantize subgraph, a quarter of the bytes and the same outputs (default: ${DEFAULT-VALUE}).")
+  private String storage;
+
   @Option(names = "--signature", defaultValue = "serving_default", description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
@@ -121,6 +125,12 @@ final class QuantizeCommand implements Callable<Integer> {
           case "minmax" -> Grid.MINMAX;
           default -> throw new UserException("--grid must be minmax or mse, got " + grid);
         };
+    Storage stored =
+        switch (storage) {
+          case "float" -> Storage.FLOAT;
+          case "codes" -> Storage.CODES;
+          default -> throw new UserException("--storage must be float or codes, got " + storage);
+        };
     if (iterations < 1) {
       throw new UserException("--iterations must be at least 1");
     }
@@ -142,7 +152,8 @@ final class QuantizeCommand implements Callable<Integer> {
           .withRecipe(recipe)
           .withNearest(nearest)
           .withCacheBytes(cacheMb << 20)
-          .withSignature(signature);
+          .withSignature(signature)
+          .withStorage(stored);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }

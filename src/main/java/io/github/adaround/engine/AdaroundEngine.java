@@ -84,7 +84,11 @@ public final class AdaroundEngine {
         reports.add(report);
         listener.layerFinished(report);
       }
-      quantized.export(outDir);
+      if (config.storage() == Storage.CODES) {
+        CodesExport.export(quantized, reports, config.bits(), outDir);
+      } else {
+        quantized.export(outDir);
+      }
       EncodingsFile.write(outDir.resolve("encodings.json"), reports, config.bits());
       ReportFile.write(outDir.resolve("report.json"), modelDir, config, n, reports);
       return reports;
@@ -166,6 +170,7 @@ public final class AdaroundEngine {
           shape,
           config.grid(),
           scales,
+          training.quantizer().scaleShape().asArray(),
           nearestError,
           error,
           softShare,

@@ -9,6 +9,7 @@ package io.github.adaround.engine;
  * @param shape the weight's shape
  * @param grid how its scales were chosen
  * @param scale the grid's scales, one per channel
+ * @param scaleShape the shape the scales broadcast in against the weight
  * @param nearestError mean squared error of the layer output against the FP output on the
  *     calibration samples, with the weight rounded to nearest
  * @param adaroundError the same with the weight as exported (AdaRound's hardened rounding, or
@@ -24,6 +25,7 @@ public record LayerReport(
     long[] shape,
     Grid grid,
     float[] scale,
+    long[] scaleShape,
     double nearestError,
     double adaroundError,
     double softShare,

@@ -4,9 +4,6 @@ import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
-import org.tensorflow.GraphOperation;
-import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
@@ -15,8 +12,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * A loaded SavedModel as the engine uses it: run its graph on calibration samples up to any tensor,
- * read its variables, and overwrite them without adding a single op (through the {@code Assign} ops
- * the graph already holds, such as its saver's restore assigns), so that it can be exported clean.
+ * read its variables, and overwrite them without adding a single op, so that it can be exported
+ * clean.
  */
 final class ModelSession implements AutoCloseable {
 
@@ -119,27 +116,14 @@ final class ModelSession implements AutoCloseable {
   }
 
   /**
-   * Overwrites a float32 variable by running an {@code Assign} of the graph with its value fed.
+   * Overwrites a float32 variable without adding ops (see {@link VariableWriter}).
    *
    * @throws IllegalStateException if the graph holds no assign of that variable
    */
   void write(String variable, Shape shape, float[] value) {
-    GraphOperation assign = assignOf(variable);
-    Output<?> source = assign.input(1);
     try (TFloat32 t = TensorData.floats(shape, value)) {
-      bundle.session().runner().feed(source, t).addTarget(assign).run().close();
+      VariableWriter.write(bundle.session(), bundle.graph(), variable, t);
     }
-  }
-
-  private GraphOperation assignOf(String variable) {
-    Iterator<GraphOperation> ops = bundle.graph().operations();
-    while (ops.hasNext()) {
-      GraphOperation op = ops.next();
-      if (op.type().equals("Assign") && op.input(0).op().name().equals(variable)) {
-        return op;
-      }
-    }
-    throw new IllegalStateException("the graph holds no Assign of variable '" + variable + "'");
   }
 
   /** Exports the graph with its current variables and the input's signatures. */

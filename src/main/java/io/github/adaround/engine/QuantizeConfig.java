@@ -12,6 +12,7 @@ import io.github.adaround.train.AdaroundRecipe;
  * @param nearest round to nearest on the same grid instead of learning the rounding (the baseline)
  * @param cacheBytes memory for the cached activations of one layer; the rest spills to disk
  * @param signature the signature whose input is fed
+ * @param storage how the exported model stores the quantized weights
  */
 public record QuantizeConfig(
     int bits,
@@ -20,15 +21,26 @@ public record QuantizeConfig(
     AdaroundRecipe recipe,
     boolean nearest,
     long cacheBytes,
-    String signature) {
+    String signature,
+    Storage storage) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
 
-  /** 4 bits per tensor, MSE grid, the paper's recipe, 2 GiB of cache, {@code serving_default}. */
+  /**
+   * 4 bits per tensor, MSE grid, the paper's recipe, 2 GiB of cache, {@code serving_default}, float
+   * storage.
+   */
   public static final QuantizeConfig DEFAULT =
       new QuantizeConfig(
-          4, false, Grid.MSE, AdaroundRecipe.PAPER, false, 2048L << 20, "serving_default");
+          4,
+          false,
+          Grid.MSE,
+          AdaroundRecipe.PAPER,
+          false,
+          2048L << 20,
+          "serving_default",
+          Storage.FLOAT);
 
   public QuantizeConfig {
     if (bits < MIN_BITS || bits > MAX_BITS) {
@@ -41,30 +53,34 @@ public record QuantizeConfig(
   }
 
   public QuantizeConfig withBits(int value) {
-    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature);
+    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature, storage);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
-    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature);
+    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature, storage);
   }
 
   public QuantizeConfig withGrid(Grid value) {
-    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature);
+    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature, storage);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
-    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature);
+    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature, storage);
   }
 
   public QuantizeConfig withNearest(boolean value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature, storage);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature, storage);
+  }
+
+  public QuantizeConfig withStorage(Storage value) {
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, signature, value);
   }
 
   public QuantizeConfig withSignature(String value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage);
   }
 }

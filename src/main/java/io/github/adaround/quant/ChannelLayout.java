@@ -1,5 +1,7 @@
 package io.github.adaround.quant;
 
+import java.util.stream.IntStream;
+
 /**
  * Which channel each element of a row-major weight belongs to, for the channel axes of a spec: the
  * channel index is the row-major index over those axes (0 for every element per tensor).
@@ -30,6 +32,21 @@ public final class ChannelLayout {
   /** The layout of a weight of {@code shape} under {@code spec}. */
   public static ChannelLayout of(long[] shape, QuantSpec spec) {
     return new ChannelLayout(shape, spec.resolveChannelAxes(shape.length));
+  }
+
+  /**
+   * The layout of a weight of {@code shape} whose scales have the broadcast shape {@code
+   * scaleShape} (as {@link AdaroundFakeQuantizer#scaleShape()}): channels run over the axes where
+   * the scale is not of size 1.
+   */
+  public static ChannelLayout ofScaleShape(long[] shape, long[] scaleShape) {
+    int[] axes =
+        scaleShape.length != shape.length
+            ? new int[0]
+            : IntStream.range(0, shape.length)
+                .filter(a -> scaleShape[a] != 1)
+                .toArray();
+    return new ChannelLayout(shape, axes);
   }
 
   /** The number of channels (1 per tensor). */

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
 
 /**
  * End to end on the bundled model with few iterations: the export reloads, every quantized weight
@@ -153,6 +155,51 @@ class AdaroundEngineTest {
         assertEquals(layer.nearestError(), layer.adaroundError());
       }
     }
+  }
+
+  private static float[] logits(Path model) {
+    try (SavedModelBundle b = SavedModelBundle.load(model.toString(), "serve");
+        TFloat32 images =
+            TensorData.floats(org.tensorflow.ndarray.Shape.of(64, 28, 28, 1), calibration);
+        Result r = b.session().runner().feed("input", images).fetch("logits/BiasAdd").run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+
+  @Test
+  void codesStorageIsAQuarterOfTheBytesWithTheSameOutputsAndRunsAreReproducible(@TempDir Path dir)
+      throws Exception {
+    QuantizeConfig config =
+        QuantizeConfig.DEFAULT.withPerChannel(true).withRecipe(AdaroundRecipe.PAPER.withIterations(20));
+    Path floats = dir.resolve("float");
+    Path again = dir.resolve("again");
+    Path codes = dir.resolve("codes");
+    List<LayerReport> reports = quantize(config, floats);
+    quantize(config, again);
+    quantize(config.withStorage(Storage.CODES), codes);
+
+    assertEquals(
+        digests(floats.resolve("variables")),
+        digests(again.resolve("variables")),
+        "the same inputs, options and seed give the same bytes");
+    assertEquals(
+        Files.readString(floats.resolve("encodings.json")),
+        Files.readString(again.resolve("encodings.json")));
+    assertArrayEquals(logits(floats), logits(codes), "bit-identical outputs");
+
+    long floatBytes = 0;
+    long codeBytes = 0;
+    try (SavedModelBundle b = SavedModelBundle.load(codes.toString(), "serve")) {
+      for (LayerReport layer : reports) {
+        try (Result r =
+            b.session().runner().fetch(layer.weight() + "/codes").fetch(layer.weight() + "/scale").run()) {
+          assertEquals(DataType.DT_UINT8, r.get(0).dataType());
+          codeBytes += r.get(0).numBytes() + r.get(1).numBytes();
+          floatBytes += 4 * r.get(0).numBytes();
+        }
+      }
+    }
+    assertTrue(floatBytes >= 3.5 * codeBytes, floatBytes + " float bytes vs " + codeBytes);
   }
 
   @Test

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Reproduces the README's results table: FP32, then nearest rounding and AdaRound (default recipe)
+# at 4 bits per tensor and 4, 3, 2 bits per channel, each evaluated on the full Fashion-MNIST test
+# split. Writes the models under ${OUT:-/tmp/adaround-results} and prints one line per row.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+tool="$root/tools/adaround"
+data="${DATA_DIR:-/usr/share/datasets/fashion-mnist}"
+out="${OUT:-/tmp/adaround-results}"
+mkdir -p "$out"
+
+accuracy() {
+  "$tool" eval --model "$1" --data-dir "$data" --json 2>/dev/null | tail -n 1
+}
+
+echo "fp32 $(accuracy "$root/models/fashion-mnist-cnn")"
+for row in "4 " "4 --per-channel" "3 --per-channel" "2 --per-channel"; do
+  read -r bits channel <<<"$row"
+  for rounding in nearest adaround; do
+    name="w${bits}${channel:+-pc}-$rounding"
+    flag=""
+    [[ "$rounding" == nearest ]] && flag="--nearest"
+    start=$(date +%s)
+    "$tool" quantize --model "$root/models/fashion-mnist-cnn" --out "$out/$name" --force \
+      --data-dir "$data" --bits "$bits" $channel $flag >"$out/$name.log" 2>&1
+    seconds=$(( $(date +%s) - start ))
+    echo "$name ${seconds}s $(accuracy "$out/$name")"
+  done
+done
