@@ -106,7 +106,10 @@ final class QuantizeCommand implements Callable<Integer> {
       reports =
           new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()))
               .run(model, samples.values(), samples.count(), staging);
-    } catch (RuntimeException | Error e) {
+    } catch (IllegalArgumentException e) {
+      OutputFolder.deleteRecursively(staging);
+      throw new UserException(e.getMessage());
+    } catch (Exception | Error e) {
       OutputFolder.deleteRecursively(staging);
       throw e;
     }

@@ -12,6 +12,7 @@ import io.github.adaround.train.LayerFunction;
 import io.github.adaround.train.LayerResult;
 import io.github.adaround.train.LayerTrainer;
 import io.github.adaround.train.Samples;
+import io.github.adaround.train.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,13 +77,22 @@ public final class AdaroundEngine {
             modelDir, "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
       }
       List<LayerReport> reports = new ArrayList<>();
-      for (int i = 0; i < layers.size(); i++) {
-        QuantizableLayer layer = layers.get(i);
-        listener.layerStarted(
-            i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
-        LayerReport report = quantizeLayer(fp, quantized, layer, calibration, n);
-        reports.add(report);
-        listener.layerFinished(report);
+      try (TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
+        for (int i = 0; i < layers.size(); i++) {
+          QuantizableLayer layer = layers.get(i);
+          listener.layerStarted(
+              i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
+          TrainingListener heard =
+              report -> {
+                log.scalar(layer.weight() + "/reconstruction", report.iteration(), report.reconstruction());
+                log.scalar(layer.weight() + "/regularization", report.iteration(), report.regularization());
+                log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
+                listener.lossReported(report);
+              };
+          LayerReport report = quantizeLayer(fp, quantized, layer, calibration, n, heard);
+          reports.add(report);
+          listener.layerFinished(report);
+        }
       }
       if (config.storage() == Storage.CODES) {
         CodesExport.export(quantized, reports, config.bits(), outDir);
@@ -106,7 +116,12 @@ public final class AdaroundEngine {
   }
 
   private LayerReport quantizeLayer(
-      ModelSession fp, ModelSession quantized, QuantizableLayer layer, float[] calibration, int n) {
+      ModelSession fp,
+      ModelSession quantized,
+      QuantizableLayer layer,
+      float[] calibration,
+      int n,
+      TrainingListener heard) {
     long start = System.nanoTime();
     long[] shape = layer.shape();
     float[] weight = fp.read(layer.weight());
@@ -150,7 +165,7 @@ public final class AdaroundEngine {
         exported = training.nearestOutput();
       } else {
         LayerResult result =
-            new LayerTrainer(session, training).train(inputs, targets, listener::lossReported);
+            new LayerTrainer(session, training).train(inputs, targets, heard);
         hardened = result.hardenedWeight();
         softShare = result.softShare();
         changed = result.changedFromNearest();

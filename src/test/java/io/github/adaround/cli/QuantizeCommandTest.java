@@ -1,0 +1,104 @@
+package io.github.adaround.cli;
+
+import static io.github.adaround.cli.AdaroundCliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.adaround.cli.AdaroundCliTest.Run;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code adaround quantize} as a user runs it. */
+class QuantizeCommandTest {
+  private static final String MODEL = Path.of("models", "fashion-mnist-cnn").toString();
+  private static final String SUBSET =
+      Path.of("src", "main", "resources", "fashion-mnist-subset").toString();
+
+  @TempDir Path dir;
+
+  private Run quantize(Path out, String... extra) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "quantize", "--model", MODEL, "--out", out.toString(), "--data-dir", SUBSET));
+    args.addAll(List.of(extra));
+    return run(args.toArray(String[]::new));
+  }
+
+  /** The records of a TensorBoard event file (TFRecord framing: length, crc, data, crc). */
+  private static List<String> eventRecords(Path file) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    List<String> records = new java.util.ArrayList<>();
+    while (bytes.remaining() >= 12) {
+      int length = Math.toIntExact(bytes.getLong());
+      bytes.getInt();
+      byte[] data = new byte[length];
+      bytes.get(data);
+      bytes.getInt();
+      records.add(new String(data, StandardCharsets.ISO_8859_1));
+    }
+    return records;
+  }
+
+  @Test
+  void writesTheModelEncodingsReportAndLossCurvesAtomically() throws IOException {
+    Path out = dir.resolve("q");
+    Run r =
+        quantize(out, "--per-channel", "--bits", "3", "--iterations", "10", "--calibration", "64");
+
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("dense1/kernel"), r.out());
+    assertEquals("wrote " + out, r.lastLine());
+    for (String file : List.of("saved_model.pb", "variables", "encodings.json", "report.json")) {
+      assertTrue(Files.exists(out.resolve(file)), file);
+    }
+    try (Stream<Path> siblings = Files.list(dir)) {
+      assertEquals(List.of(out), siblings.toList(), "no temporary folder is left behind");
+    }
+    Path events;
+    try (Stream<Path> logs = Files.list(out.resolve("logs"))) {
+      events = logs.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents")).findFirst().orElseThrow();
+    }
+    List<String> records = eventRecords(events);
+    for (String tag :
+        List.of("conv1/kernel/reconstruction", "dw/depthwise_kernel/regularization", "logits/kernel/beta")) {
+      assertTrue(records.stream().anyMatch(rec -> rec.contains(tag)), tag + " in the event file");
+    }
+  }
+
+  @Test
+  void badOptionsAndInputsGiveOneLineAndLeaveTheOutputAlone() throws IOException {
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Path kept = Files.writeString(out.resolve("keep.txt"), "mine");
+    Path npy = Files.write(dir.resolve("bad.npy"), new byte[] {1, 2, 3});
+
+    assertOneLine(quantize(out), "adaround quantize: " + out + ": folder exists and is not empty (use --force)");
+    Path fresh = dir.resolve("fresh");
+    assertOneLine(quantize(fresh, "--bits", "9"), "adaround quantize: --bits must be in 2..8, got 9");
+    assertOneLine(quantize(fresh, "--iterations", "0"), "adaround quantize: --iterations must be at least 1");
+    assertOneLine(quantize(fresh, "--grid", "best"), "adaround quantize: --grid must be minmax or mse, got best");
+    assertOneLine(quantize(fresh, "--storage", "int4"), "adaround quantize: --storage must be float or codes, got int4");
+    assertOneLine(
+        quantize(fresh, "--calibration", "5000"),
+        "adaround quantize: the training split holds 1024 images, --calibration asks for 5000");
+    Run badNpy = quantize(fresh, "--calibration-npy", npy.toString());
+    assertEquals(1, badNpy.status());
+    assertTrue(badNpy.err().startsWith("adaround quantize: " + npy), badNpy.err());
+    assertEquals(1, badNpy.err().lines().count(), badNpy.err());
+    assertEquals("mine", Files.readString(kept));
+    assertTrue(Files.notExists(fresh));
+  }
+
+  private static void assertOneLine(Run run, String message) {
+    assertEquals(message + System.lineSeparator(), run.err());
+    assertEquals(1, run.status(), run.err());
+  }
+}
