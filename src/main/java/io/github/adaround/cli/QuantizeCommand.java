@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -89,6 +90,9 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--storage", defaultValue = "float", paramLabel = "float|codes", description = "float: weights as float32 values k * scale; codes: uint8 codes with the scales and a dequantize subgraph, a quarter of the bytes and the same outputs (default: ${DEFAULT-VALUE}).")
   private String storage;
 
+  @Option(names = "--allow-op", paramLabel = "NAME", description = "Run this op type even though it touches files, processes or the network (repeatable).")
+  private List<String> allowedOps = List.of();
+
   @Option(names = "--signature", defaultValue = "serving_default", description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
@@ -156,7 +160,8 @@ final class QuantizeCommand implements Callable<Integer> {
           .withNearest(nearest)
           .withCacheBytes(cacheMb << 20)
           .withSignature(signature)
-          .withStorage(stored);
+          .withStorage(stored)
+          .withAllowedOps(Set.copyOf(allowedOps));
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }

@@ -106,7 +106,7 @@ public final class AdaroundEngine {
   }
 
   private ModelSession open(Path modelDir) throws ModelException {
-    var bundle = SavedModels.load(modelDir);
+    var bundle = SavedModels.load(modelDir, config.allowedOps());
     try {
       return new ModelSession(bundle, config.signature());
     } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.tf.OpNames;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -40,15 +41,15 @@ final class CodesGraph {
     Map<String, Integer> readers = new HashMap<>();
     for (NodeDef node : original.getNodeList()) {
       for (String input : node.getInputList()) {
-        readers.merge(nodeName(input), 1, Integer::sum);
+        readers.merge(OpNames.nodeOf(input), 1, Integer::sum);
       }
     }
     for (NodeDef node : original.getNodeList()) {
       if (node.getName().startsWith(saverScope + "/")) {
         dropped.add(node.getName());
-      } else if (node.getOp().equals("Assign") && coded.containsKey(nodeName(node.getInput(0)))) {
+      } else if (node.getOp().equals("Assign") && coded.containsKey(OpNames.nodeOf(node.getInput(0)))) {
         dropped.add(node.getName());
-        String value = nodeName(node.getInput(1));
+        String value = OpNames.nodeOf(node.getInput(1));
         if (readers.getOrDefault(value, 0) == 1) {
           dropped.add(value);
         }
@@ -57,7 +58,7 @@ final class CodesGraph {
     Set<String> loaded = new HashSet<>();
     for (NodeDef node : original.getNodeList()) {
       if (!dropped.contains(node.getName()) && node.getOp().equals("Assign")) {
-        loaded.add(nodeName(node.getInput(0)));
+        loaded.add(OpNames.nodeOf(node.getInput(0)));
       }
     }
 
@@ -159,10 +160,4 @@ final class CodesGraph {
         .build();
   }
 
-  /** The node of an input reference: {@code ^ctrl}, {@code name:1} and {@code name} give name. */
-  static String nodeName(String input) {
-    String s = input.startsWith("^") ? input.substring(1) : input;
-    int colon = s.indexOf(':');
-    return colon < 0 ? s : s.substring(0, colon);
-  }
 }

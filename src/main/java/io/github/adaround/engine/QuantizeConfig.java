@@ -1,6 +1,7 @@
 package io.github.adaround.engine;
 
 import io.github.adaround.train.AdaroundRecipe;
+import java.util.Set;
 
 /**
  * What {@link AdaroundEngine} does to a model, immutable.
@@ -13,6 +14,7 @@ import io.github.adaround.train.AdaroundRecipe;
  * @param cacheBytes memory for the cached activations of one layer; the rest spills to disk
  * @param signature the signature whose input is fed
  * @param storage how the exported model stores the quantized weights
+ * @param allowedOps op types that touch files, processes or the network and may run anyway
  */
 public record QuantizeConfig(
     int bits,
@@ -22,7 +24,8 @@ public record QuantizeConfig(
     boolean nearest,
     long cacheBytes,
     String signature,
-    Storage storage) {
+    Storage storage,
+    Set<String> allowedOps) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
@@ -40,7 +43,8 @@ public record QuantizeConfig(
           false,
           2048L << 20,
           "serving_default",
-          Storage.FLOAT);
+          Storage.FLOAT,
+          Set.of());
 
   public QuantizeConfig {
     if (bits < MIN_BITS || bits > MAX_BITS) {
@@ -50,37 +54,43 @@ public record QuantizeConfig(
     if (cacheBytes < 0) {
       throw new IllegalArgumentException("cache size must not be negative");
     }
+    allowedOps = Set.copyOf(allowedOps);
   }
 
   public QuantizeConfig withBits(int value) {
-    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature, storage);
+    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
-    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature, storage);
+    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps);
   }
 
   public QuantizeConfig withGrid(Grid value) {
-    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature, storage);
+    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature, storage, allowedOps);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
-    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature, storage);
+    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature, storage, allowedOps);
   }
 
   public QuantizeConfig withNearest(boolean value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature, storage);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature, storage, allowedOps);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature, storage);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps);
   }
 
   public QuantizeConfig withStorage(Storage value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, signature, value);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, signature, value, allowedOps);
   }
 
   public QuantizeConfig withSignature(String value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps);
+  }
+
+  public QuantizeConfig withAllowedOps(Set<String> value) {
+    return new QuantizeConfig(
+        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, value);
   }
 }

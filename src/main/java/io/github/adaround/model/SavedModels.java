@@ -2,6 +2,7 @@ package io.github.adaround.model;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.exceptions.TensorFlowException;
 
@@ -13,11 +14,22 @@ public final class SavedModels {
   private SavedModels() {}
 
   /**
-   * Loads the SavedModel in {@code dir}.
+   * Loads the SavedModel in {@code dir}, refusing ops that touch files, processes or the network.
    *
-   * @throws ModelException when the folder is missing or is not a loadable SavedModel
+   * @throws ModelException when the folder is missing or is not a loadable, safe SavedModel
    */
   public static SavedModelBundle load(Path dir) throws ModelException {
+    return load(dir, Set.of());
+  }
+
+  /**
+   * Loads the SavedModel in {@code dir} after {@link OpSafety#check}, with the unsafe op types in
+   * {@code allowedOps} allowed.
+   *
+   * @throws ModelException when the folder is missing or is not a loadable, safe SavedModel
+   */
+  public static SavedModelBundle load(Path dir, Set<String> allowedOps) throws ModelException {
+    OpSafety.check(dir, allowedOps);
     if (!Files.isDirectory(dir)) {
       throw new ModelException(dir, "no such folder");
     }

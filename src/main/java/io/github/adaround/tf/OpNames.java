@@ -12,4 +12,11 @@ public final class OpNames {
         ? "w" + cleaned
         : cleaned;
   }
+
+  /** The node of a graph input reference: {@code ^ctrl}, {@code name:1} and {@code name} give name. */
+  public static String nodeOf(String input) {
+    String s = input.startsWith("^") ? input.substring(1) : input;
+    int colon = s.indexOf(':');
+    return colon < 0 ? s : s.substring(0, colon);
+  }
 }
