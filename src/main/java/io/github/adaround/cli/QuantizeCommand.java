@@ -5,6 +5,7 @@ import io.github.adaround.data.NpyArray;
 import io.github.adaround.data.NpyReader;
 import io.github.adaround.data.Split;
 import io.github.adaround.engine.AdaroundEngine;
+import io.github.adaround.engine.Calibration;
 import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.Grid;
 import io.github.adaround.engine.LayerReport;
@@ -90,6 +91,9 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--storage", defaultValue = "float", paramLabel = "float|codes", description = "float: weights as float32 values k * scale; codes: uint8 codes with the scales and a dequantize subgraph, a quarter of the bytes and the same outputs (default: ${DEFAULT-VALUE}).")
   private String storage;
 
+  @Option(names = "--keep-best", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep rounding to nearest for a layer where AdaRound's output error on held-back samples is higher (default: on; --no-keep-best turns it off).")
+  private boolean keepBest;
+
   @Option(names = "--allow-op", paramLabel = "NAME", description = "Run this op type even though it touches files, processes or the network (repeatable).")
   private List<String> allowedOps = List.of();
 
@@ -104,12 +108,17 @@ final class QuantizeCommand implements Callable<Integer> {
     }
     OutputFolder output = OutputFolder.check(out, force);
     Calibration samples = calibrationSamples();
+    if (samples.heldBackCount() == 0) {
+      System.err.println(
+          "note: no samples beyond --calibration to hold back; --keep-best compares on the"
+              + " calibration samples");
+    }
     Path staging = output.temporary();
     List<LayerReport> reports;
     try {
       reports =
           new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()))
-              .run(model, samples.values(), samples.count(), staging);
+              .run(model, samples, staging);
     } catch (IllegalArgumentException e) {
       OutputFolder.deleteRecursively(staging);
       throw new UserException(e.getMessage());
@@ -121,9 +130,6 @@ final class QuantizeCommand implements Callable<Integer> {
     printTable(reports);
     return 0;
   }
-
-  /** {@code count} calibration inputs, row-major. */
-  private record Calibration(float[] values, int count) {}
 
   private QuantizeConfig config() throws UserException {
     Grid chosen =
@@ -161,36 +167,51 @@ final class QuantizeCommand implements Callable<Integer> {
           .withCacheBytes(cacheMb << 20)
           .withSignature(signature)
           .withStorage(stored)
-          .withAllowedOps(Set.copyOf(allowedOps));
+          .withAllowedOps(Set.copyOf(allowedOps))
+          .withKeepBest(keepBest);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
   }
 
-  /** The calibration inputs, from the .npy file or the Fashion-MNIST training split. */
+  /**
+   * The calibration inputs, from the .npy file or the Fashion-MNIST training split: the first
+   * --calibration samples, and up to an eighth as many of the samples after them held back for
+   * --keep-best.
+   */
   private Calibration calibrationSamples() throws Exception {
+    float[] values;
+    int available;
+    String source;
     if (calibrationNpy != null) {
       NpyArray array = NpyReader.read(calibrationNpy);
       try (SavedModelClassifier classifier = SavedModelClassifier.load(model)) {
         array.requireShape(classifier.inputShape());
       }
-      int available = Math.toIntExact(array.shape()[0]);
-      if (available < calibration) {
-        throw new UserException(
-            calibrationNpy + ": holds " + available + " samples, --calibration asks for " + calibration);
-      }
-      int size = array.values().length / available;
-      return new Calibration(Arrays.copyOf(array.values(), calibration * size), calibration);
+      values = array.values();
+      available = Math.toIntExact(array.shape()[0]);
+      source = calibrationNpy + " holds";
+    } else {
+      LabeledImages train = data.load(Split.TRAIN);
+      values = train.pixels();
+      available = train.count();
+      source = "the training split holds";
     }
-    LabeledImages train = data.load(Split.TRAIN);
-    if (train.count() < calibration) {
+    if (available < calibration) {
       throw new UserException(
-          "the training split holds "
-              + train.count()
-              + " images, --calibration asks for "
-              + calibration);
+          source + " " + available + " samples, --calibration asks for " + calibration);
     }
-    return new Calibration(train.first(calibration).pixels(), calibration);
+    int size = values.length / available;
+    int held = Math.min(available - calibration, Math.max(1, calibration / 8));
+    try {
+      return new Calibration(
+          Arrays.copyOf(values, calibration * size),
+          calibration,
+          Arrays.copyOfRange(values, calibration * size, (calibration + held) * size),
+          held);
+    } catch (IllegalArgumentException e) {
+      throw new UserException((calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
+    }
   }
 
   private void printTable(List<LayerReport> reports) {
@@ -241,11 +262,12 @@ final class QuantizeCommand implements Callable<Integer> {
     public void layerFinished(LayerReport report) {
       bar.finish(
           String.format(
-              "mse %.3g (nearest %.3g), %d changed, %.1fs",
+              "mse %.3g (nearest %.3g), %d changed, %.1fs%s",
               report.adaroundError(),
               report.nearestError(),
               report.changedFromNearest(),
-              report.seconds()));
+              report.seconds(),
+              report.note() == null ? "" : " -- " + report.note()));
     }
   }
 }

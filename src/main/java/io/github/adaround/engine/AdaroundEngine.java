@@ -58,16 +58,17 @@ public final class AdaroundEngine {
    * Quantizes the model in {@code modelDir} with {@code n} calibration samples and exports it to
    * {@code outDir} (which must not exist), with {@code encodings.json} and {@code report.json}.
    *
-   * @param calibration {@code n} input samples of the signature's shape, row-major
+   * @param calibration input samples of the signature's shape
    * @return what was done to each layer
    * @throws ModelException when the model cannot be loaded or has nothing to quantize
    */
-  public List<LayerReport> run(Path modelDir, float[] calibration, int n, Path outDir)
+  public List<LayerReport> run(Path modelDir, Calibration calibration, Path outDir)
       throws ModelException, IOException {
     try (ModelSession fp = open(modelDir);
         ModelSession quantized = open(modelDir)) {
       long sampleSize = fp.sampleShape().size();
-      if (n < 1 || (long) n * sampleSize != calibration.length) {
+      if ((long) calibration.count() * sampleSize != calibration.samples().length
+          || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
         throw new IllegalArgumentException(
             "calibration data must be whole samples of shape " + fp.sampleShape());
       }
@@ -89,7 +90,7 @@ public final class AdaroundEngine {
                 log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
                 listener.lossReported(report);
               };
-          LayerReport report = quantizeLayer(fp, quantized, layer, calibration, n, heard);
+          LayerReport report = quantizeLayer(fp, quantized, layer, calibration, heard);
           reports.add(report);
           listener.layerFinished(report);
         }
@@ -100,7 +101,8 @@ public final class AdaroundEngine {
         quantized.export(outDir);
       }
       EncodingsFile.write(outDir.resolve("encodings.json"), reports, config.bits());
-      ReportFile.write(outDir.resolve("report.json"), modelDir, config, n, reports);
+      ReportFile.write(
+          outDir.resolve("report.json"), modelDir, config, calibration.count(), reports);
       return reports;
     }
   }
@@ -119,8 +121,7 @@ public final class AdaroundEngine {
       ModelSession fp,
       ModelSession quantized,
       QuantizableLayer layer,
-      float[] calibration,
-      int n,
+      Calibration calibration,
       TrainingListener heard) {
     long start = System.nanoTime();
     long[] shape = layer.shape();
@@ -141,8 +142,19 @@ public final class AdaroundEngine {
         config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
 
-    try (ActivationCache inputs = cache(quantized, layer.input(), calibration, n, 0.5);
-        ActivationCache targets = cache(fp, layer.output(), calibration, n, 0.5);
+    boolean heldBack = calibration.heldBackCount() > 0;
+    try (ActivationCache inputs =
+            cache(quantized, layer.input(), calibration.samples(), calibration.count(), 0.4);
+        ActivationCache targets =
+            cache(fp, layer.output(), calibration.samples(), calibration.count(), 0.4);
+        ActivationCache checkInputs =
+            heldBack
+                ? cache(quantized, layer.input(), calibration.heldBack(), calibration.heldBackCount(), 0.1)
+                : null;
+        ActivationCache checkTargets =
+            heldBack
+                ? cache(fp, layer.output(), calibration.heldBack(), calibration.heldBackCount(), 0.1)
+                : null;
         Graph graph = new Graph();
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
@@ -155,27 +167,47 @@ public final class AdaroundEngine {
               : AdaroundLayerGraph.createWithScale(
                   tf, w, layer.weight(), spec, function, inputs.sampleShape(),
                   targets.sampleShape(), config.recipe(), scale);
-      float[] hardened;
-      double softShare = 0;
-      long changed = 0;
-      Operand<TFloat32> exported;
-      if (config.nearest()) {
-        session.run(training.initialize());
-        hardened = fetch(session, training.quantizer().nearestOutput());
-        exported = training.nearestOutput();
-      } else {
-        LayerResult result =
-            new LayerTrainer(session, training).train(inputs, targets, heard);
-        hardened = result.hardenedWeight();
-        softShare = result.softShare();
-        changed = result.changedFromNearest();
-        exported = training.hardOutput();
+      Samples checkX = heldBack ? checkInputs : inputs;
+      Samples checkY = heldBack ? checkTargets : targets;
+      session.run(training.initialize());
+      float[] nearest = fetch(session, training.quantizer().nearestOutput());
+      LayerResult result = null;
+      String note = null;
+      if (!config.nearest()) {
+        try {
+          result =
+              new LayerTrainer(session, training)
+                  .train(inputs, targets, report -> {
+                    if (!Float.isFinite(report.reconstruction()) || !Float.isFinite(report.regularization())) {
+                      throw new NonFiniteLoss(report.iteration());
+                    }
+                    heard.onReport(report);
+                  });
+          if (!allFinite(result.hardenedWeight())) {
+            note = "non-finite weight after training; kept nearest";
+          }
+        } catch (NonFiniteLoss e) {
+          note = "non-finite loss at iteration " + e.iteration + "; kept nearest";
+        }
       }
+      boolean adaround = result != null && note == null;
+      if (adaround && config.keepBest()) {
+        double ada = outputError(session, training, training.hardOutput(), checkX, checkY);
+        double near = outputError(session, training, training.nearestOutput(), checkX, checkY);
+        if (ada > near) {
+          adaround = false;
+          note =
+              String.format(
+                  "AdaRound's error %.4g is above nearest's %.4g on %s samples; kept nearest",
+                  ada, near, heldBack ? "held-back" : "calibration");
+        }
+      }
+      float[] hardened = adaround ? result.hardenedWeight() : nearest;
       double nearestError = outputError(session, training, training.nearestOutput(), inputs, targets);
       double error =
-          config.nearest()
-              ? nearestError
-              : outputError(session, training, exported, inputs, targets);
+          adaround
+              ? outputError(session, training, training.hardOutput(), inputs, targets)
+              : nearestError;
       float[] scales = fetch(session, training.quantizer().scale());
       quantized.write(layer.weight(), Shape.of(shape), hardened);
       return new LayerReport(
@@ -188,10 +220,31 @@ public final class AdaroundEngine {
           training.quantizer().scaleShape().asArray(),
           nearestError,
           error,
-          softShare,
-          changed,
+          result == null ? 0 : result.softShare(),
+          adaround ? result.changedFromNearest() : 0,
+          adaround ? "adaround" : "nearest",
+          note,
           (System.nanoTime() - start) / 1e9);
     }
+  }
+
+  /** Raised by the training listener to stop a layer whose loss is no longer finite. */
+  private static final class NonFiniteLoss extends RuntimeException {
+    private final int iteration;
+
+    NonFiniteLoss(int iteration) {
+      super(null, null, false, false);
+      this.iteration = iteration;
+    }
+  }
+
+  private static boolean allFinite(float[] values) {
+    for (float v : values) {
+      if (!Float.isFinite(v)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The rows of {@code tensor} for every calibration sample, cached within the memory budget. */

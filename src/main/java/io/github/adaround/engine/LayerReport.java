@@ -16,6 +16,8 @@ package io.github.adaround.engine;
  *     nearest for {@code --nearest})
  * @param softShare share of {@code h(V)} strictly between 0 and 1 before hardening
  * @param changedFromNearest weights whose integer differs from rounding to nearest
+ * @param rounding what was exported: {@code adaround} or {@code nearest}
+ * @param note why nearest was kept although AdaRound ran, or null
  * @param seconds wall time of the layer
  */
 public record LayerReport(
@@ -30,4 +32,6 @@ public record LayerReport(
     double adaroundError,
     double softShare,
     long changedFromNearest,
+    String rounding,
+    String note,
     double seconds) {}

@@ -15,6 +15,7 @@ import java.util.Set;
  * @param signature the signature whose input is fed
  * @param storage how the exported model stores the quantized weights
  * @param allowedOps op types that touch files, processes or the network and may run anyway
+ * @param keepBest keep rounding to nearest for a layer where AdaRound's output error is higher
  */
 public record QuantizeConfig(
     int bits,
@@ -25,7 +26,8 @@ public record QuantizeConfig(
     long cacheBytes,
     String signature,
     Storage storage,
-    Set<String> allowedOps) {
+    Set<String> allowedOps,
+    boolean keepBest) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
@@ -44,7 +46,8 @@ public record QuantizeConfig(
           2048L << 20,
           "serving_default",
           Storage.FLOAT,
-          Set.of());
+          Set.of(),
+          true);
 
   public QuantizeConfig {
     if (bits < MIN_BITS || bits > MAX_BITS) {
@@ -58,39 +61,44 @@ public record QuantizeConfig(
   }
 
   public QuantizeConfig withBits(int value) {
-    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps);
+    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
-    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps);
+    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withGrid(Grid value) {
-    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature, storage, allowedOps);
+    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
-    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature, storage, allowedOps);
+    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withNearest(boolean value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature, storage, allowedOps);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withStorage(Storage value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, signature, value, allowedOps);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, signature, value, allowedOps, keepBest);
   }
 
   public QuantizeConfig withSignature(String value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps);
+    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withAllowedOps(Set<String> value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, value);
+        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, value, keepBest);
+  }
+
+  public QuantizeConfig withKeepBest(boolean value) {
+    return new QuantizeConfig(
+        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, value);
   }
 }

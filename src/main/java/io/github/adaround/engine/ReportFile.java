@@ -22,6 +22,7 @@ final class ReportFile {
     root.addProperty("per_channel", config.perChannel());
     root.addProperty("grid", config.grid().name().toLowerCase());
     root.addProperty("rounding", config.nearest() ? "nearest" : "adaround");
+    root.addProperty("keep_best", config.keepBest());
     root.addProperty("calibration_samples", samples);
     AdaroundRecipe recipe = config.recipe();
     JsonObject r = new JsonObject();
@@ -55,6 +56,10 @@ final class ReportFile {
       o.addProperty("recon_error_adaround", layer.adaroundError());
       o.addProperty("soft_share_before_hardening", layer.softShare());
       o.addProperty("changed_from_nearest", layer.changedFromNearest());
+      o.addProperty("rounding", layer.rounding());
+      if (layer.note() != null) {
+        o.addProperty("note", layer.note());
+      }
       o.addProperty("seconds", layer.seconds());
       list.add(o);
       seconds += layer.seconds();

@@ -83,7 +83,7 @@ class AdaroundEngineTest {
   }
 
   private static List<LayerReport> quantize(QuantizeConfig config, Path out) throws Exception {
-    return new AdaroundEngine(config, EngineListener.SILENT).run(MODEL, calibration, 64, out);
+    return new AdaroundEngine(config, EngineListener.SILENT).run(MODEL, Calibration.of(calibration, 64), out);
   }
 
   @Test
@@ -203,13 +203,80 @@ class AdaroundEngineTest {
   }
 
   @Test
+  void keepBestExportsNearestWhereAdaroundEndsUpWorse(@TempDir Path dir) throws Exception {
+    // A learning rate of 100 throws V about: the hardened rounding is worse than nearest.
+    QuantizeConfig wild =
+        QuantizeConfig.DEFAULT.withRecipe(
+            AdaroundRecipe.PAPER.withIterations(50).withLearningRate(100f));
+    List<LayerReport> unguarded = quantize(wild.withKeepBest(false), dir.resolve("unguarded"));
+    List<LayerReport> guarded = quantize(wild, dir.resolve("guarded"));
+
+    assertTrue(
+        unguarded.stream().anyMatch(u -> u.adaroundError() > u.nearestError()),
+        "the wild learning rate must make some layer worse than nearest");
+    assertTrue(guarded.stream().anyMatch(g -> g.rounding().equals("nearest")));
+    for (LayerReport g : guarded) {
+      assertTrue(g.adaroundError() <= g.nearestError(), g.weight() + " exported worse than nearest");
+      assertEquals(g.rounding().equals("nearest"), g.note() != null, g.weight());
+    }
+  }
+
+  @Test
+  void aLayerWhoseLossIsNotFiniteKeepsNearestAndSaysSo(@TempDir Path dir) throws Exception {
+    Path model = dir.resolve("overflow");
+    try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
+        org.tensorflow.Session session = new org.tensorflow.Session(graph)) {
+      var tf = org.tensorflow.op.Ops.create(graph);
+      var x =
+          tf.withName("x")
+              .placeholder(
+                  TFloat32.class,
+                  org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
+      float[] huge = new float[8];
+      java.util.Arrays.fill(huge, 3e38f);
+      var w = tf.withSubScope("dense").withName("kernel").variable(tf.constant(org.tensorflow.ndarray.Shape.of(4, 2), org.tensorflow.ndarray.buffer.DataBuffers.of(huge, true, false)));
+      var y = tf.withName("y").linalg.matMul(x, w);
+      session.initialize();
+      SavedModelBundle.exporter(model.toString())
+          .withSession(session)
+          .withSignature(org.tensorflow.Signature.builder("serving_default").input("x", x).output("y", y).build())
+          .export();
+    }
+    float[] ones = new float[16 * 4];
+    java.util.Arrays.fill(ones, 1f);
+    List<LayerReport> reports =
+        new AdaroundEngine(
+                QuantizeConfig.DEFAULT.withRecipe(AdaroundRecipe.PAPER.withIterations(20).withReportEvery(5)),
+                EngineListener.SILENT)
+            .run(model, Calibration.of(ones, 16), dir.resolve("out"));
+    LayerReport dense = reports.get(0);
+    assertEquals("nearest", dense.rounding());
+    assertEquals("non-finite loss at iteration 4; kept nearest", dense.note());
+    try (SavedModelBundle b = SavedModelBundle.load(dir.resolve("out").toString(), "serve")) {
+      float[] q = variable(b, "dense/kernel");
+      for (float v : q) {
+        assertTrue(Float.isFinite(v));
+      }
+    }
+  }
+
+  @Test
+  void calibrationSamplesWithNaNAreRefused() {
+    float[] bad = calibration.clone();
+    bad[784 * 3 + 5] = Float.NaN;
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Calibration.of(bad, 64));
+    assertEquals("calibration sample 3 contains NaN or Inf", e.getMessage());
+  }
+
+  @Test
   void aModelFolderWithoutSavedModelIsRefused(@TempDir Path dir) {
     ModelException e =
         assertThrows(
             ModelException.class,
             () ->
                 new AdaroundEngine(QuantizeConfig.DEFAULT, EngineListener.SILENT)
-                    .run(dir, calibration, 64, dir.resolve("out")));
+                    .run(dir, Calibration.of(calibration, 64), dir.resolve("out")));
     assertTrue(e.getMessage().contains("no saved_model.pb"), e.getMessage());
   }
 }
