@@ -88,7 +88,7 @@ class QuantizeCommandTest {
     assertOneLine(quantize(fresh, "--storage", "int4"), "adaround quantize: --storage must be float or codes, got int4");
     assertOneLine(
         quantize(fresh, "--calibration", "5000"),
-        "adaround quantize: the training split holds 1024 images, --calibration asks for 5000");
+        "adaround quantize: the training split holds 1024 samples, --calibration asks for 5000");
     Run badNpy = quantize(fresh, "--calibration-npy", npy.toString());
     assertEquals(1, badNpy.status());
     assertTrue(badNpy.err().startsWith("adaround quantize: " + npy), badNpy.err());
