@@ -10,6 +10,7 @@ import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.Grid;
 import io.github.adaround.engine.LayerReport;
 import io.github.adaround.engine.QuantizeConfig;
+import io.github.adaround.engine.RunState;
 import io.github.adaround.engine.Storage;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.SavedModelClassifier;
@@ -50,8 +51,11 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the quantized SavedModel (written atomically).")
   private Path out;
 
-  @Option(names = "--force", description = "Replace --out if it exists and is not empty.")
+  @Option(names = "--force", description = "Replace --out if it exists and is not empty, and drop an unfinished run's state.")
   private boolean force;
+
+  @Option(names = "--resume", description = "Continue an unfinished run with the same options from its last finished layer (its state is kept in OUT.partial).")
+  private boolean resume;
 
   @Option(names = "--bits", defaultValue = "4", description = "Weight bit width, 2..8 (default: ${DEFAULT-VALUE}).")
   private int bits;
@@ -113,12 +117,25 @@ final class QuantizeCommand implements Callable<Integer> {
           "note: no samples beyond --calibration to hold back; --keep-best compares on the"
               + " calibration samples");
     }
+    Path absolute = out.toAbsolutePath().normalize();
+    RunState state =
+        RunState.of(
+            absolute.resolveSibling(absolute.getFileName() + ".partial"), model, samples, config);
+    if (state.exists() && !resume) {
+      if (!force) {
+        throw new UserException(
+            "an unfinished run is in "
+                + state.folder()
+                + ": add --resume to continue it, or --force to start over");
+      }
+      state.discard();
+    }
     Path staging = output.temporary();
     List<LayerReport> reports;
     try {
       reports =
           new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()))
-              .run(model, samples, staging);
+              .run(model, samples, staging, state);
     } catch (IllegalArgumentException e) {
       OutputFolder.deleteRecursively(staging);
       throw new UserException(e.getMessage());
@@ -127,6 +144,7 @@ final class QuantizeCommand implements Callable<Integer> {
       throw e;
     }
     output.commit(staging);
+    state.discard();
     printTable(reports);
     return 0;
   }
@@ -256,6 +274,13 @@ final class QuantizeCommand implements Callable<Integer> {
           String.format(
               "rec %.3g reg %.3g beta %.1f", report.reconstruction(), report.regularization(), report.beta()));
       lastIteration = report.iteration();
+    }
+
+    @Override
+    public void layerRestored(int index, int count, LayerReport report) {
+      bar.start(String.format("[%d/%d] %s", index + 1, count, report.weight()), 1);
+      bar.advance(1, "");
+      bar.finish("restored from the unfinished run");
     }
 
     @Override

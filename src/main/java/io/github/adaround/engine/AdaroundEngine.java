@@ -64,6 +64,17 @@ public final class AdaroundEngine {
    */
   public List<LayerReport> run(Path modelDir, Calibration calibration, Path outDir)
       throws ModelException, IOException {
+    return run(modelDir, calibration, outDir, null);
+  }
+
+  /**
+   * As {@link #run(Path, Calibration, Path)}, recording each finished layer in {@code state} and
+   * continuing after the layers it already holds.
+   *
+   * @throws IllegalArgumentException if the state is of a run with other inputs or options
+   */
+  public List<LayerReport> run(Path modelDir, Calibration calibration, Path outDir, RunState state)
+      throws ModelException, IOException {
     try (ModelSession fp = open(modelDir);
         ModelSession quantized = open(modelDir)) {
       long sampleSize = fp.sampleShape().size();
@@ -77,10 +88,23 @@ public final class AdaroundEngine {
         throw new ModelException(
             modelDir, "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
       }
+      List<RunState.Finished> finished =
+          new ArrayList<>(state == null ? List.of() : state.restore());
       List<LayerReport> reports = new ArrayList<>();
       try (TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
         for (int i = 0; i < layers.size(); i++) {
           QuantizableLayer layer = layers.get(i);
+          if (i < finished.size()) {
+            RunState.Finished done = finished.get(i);
+            if (!done.report().weight().equals(layer.weight())) {
+              throw new IllegalArgumentException(
+                  "the unfinished run's layer " + i + " is " + done.report().weight());
+            }
+            quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+            reports.add(done.report());
+            listener.layerRestored(i, layers.size(), done.report());
+            continue;
+          }
           listener.layerStarted(
               i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
           TrainingListener heard =
@@ -92,6 +116,11 @@ public final class AdaroundEngine {
               };
           LayerReport report = quantizeLayer(fp, quantized, layer, calibration, heard);
           reports.add(report);
+          if (state != null) {
+            finished.add(
+                new RunState.Finished(report, quantized.read(layer.weight())));
+            state.record(finished);
+          }
           listener.layerFinished(report);
         }
       }

@@ -16,6 +16,9 @@ public interface EngineListener {
 
         @Override
         public void layerFinished(LayerReport report) {}
+
+        @Override
+        public void layerRestored(int index, int count, LayerReport report) {}
       };
 
   /** Layer {@code index} (0-based) of {@code count} starts; it will take {@code iterations}. */
@@ -26,4 +29,7 @@ public interface EngineListener {
 
   /** The layer is done and written into the model. */
   void layerFinished(LayerReport report);
+
+  /** Layer {@code index} of {@code count} was taken from an unfinished run's state. */
+  void layerRestored(int index, int count, LayerReport report);
 }

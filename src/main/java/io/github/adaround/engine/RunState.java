@@ -1,0 +1,198 @@
+package io.github.adaround.engine;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The state of an unfinished run, kept in a work folder so that a killed run can continue: after
+ * each finished layer its report and hardened weight are written (each file atomically, the state
+ * file last). A run only continues from a state with the same fingerprint (same model, data and
+ * options), so a resumed run ends byte-identical to an uninterrupted one.
+ */
+public final class RunState {
+
+  private static final String STATE = "state.json";
+
+  /** A finished layer: what was reported and the weight written into the model. */
+  record Finished(LayerReport report, float[] hardened) {}
+
+  private final Path folder;
+  private final String fingerprint;
+
+  private RunState(Path folder, String fingerprint) {
+    this.folder = folder;
+    this.fingerprint = fingerprint;
+  }
+
+  /** The state of the run of {@code config} on this model and data, kept in {@code folder}. */
+  public static RunState of(
+      Path folder, Path modelDir, Calibration calibration, QuantizeConfig config)
+      throws IOException {
+    return new RunState(folder, Fingerprint.of(modelDir, calibration, config));
+  }
+
+  public Path folder() {
+    return folder;
+  }
+
+  /** Whether a state was left by an earlier run. */
+  public boolean exists() {
+    return Files.exists(folder.resolve(STATE));
+  }
+
+  /**
+   * The layers an earlier run finished, in order.
+   *
+   * @throws IllegalArgumentException if that run had other inputs or options
+   */
+  List<Finished> restore() throws IOException {
+    if (!exists()) {
+      return List.of();
+    }
+    JsonObject state =
+        JsonParser.parseString(Files.readString(folder.resolve(STATE))).getAsJsonObject();
+    if (!state.get("fingerprint").getAsString().equals(fingerprint)) {
+      throw new IllegalArgumentException(
+          "the unfinished run in "
+              + folder
+              + " had other inputs or options; start again without --resume (with --force)");
+    }
+    List<Finished> done = new ArrayList<>();
+    JsonArray layers = state.getAsJsonArray("layers");
+    for (int i = 0; i < layers.size(); i++) {
+      LayerReport report = fromJson(layers.get(i).getAsJsonObject());
+      done.add(new Finished(report, readFloats(folder.resolve(weightFile(i)))));
+    }
+    return done;
+  }
+
+  /** Records the layers finished so far (the last one new). */
+  void record(List<Finished> finished) throws IOException {
+    Files.createDirectories(folder);
+    int last = finished.size() - 1;
+    writeAtomically(folder.resolve(weightFile(last)), bytes(finished.get(last).hardened()));
+    JsonObject state = new JsonObject();
+    state.addProperty("fingerprint", fingerprint);
+    JsonArray layers = new JsonArray();
+    finished.forEach(f -> layers.add(toJson(f.report())));
+    state.add("layers", layers);
+    writeAtomically(
+        folder.resolve(STATE),
+        new GsonBuilder().setPrettyPrinting().create().toJson(state).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Removes the work folder. */
+  public void discard() throws IOException {
+    if (!Files.exists(folder)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(folder)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private static String weightFile(int layer) {
+    return "layer-" + layer + ".f32";
+  }
+
+  private void writeAtomically(Path file, byte[] content) throws IOException {
+    Path temporary = Files.createTempFile(folder, ".", ".tmp");
+    Files.write(temporary, content);
+    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static byte[] bytes(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return b.array();
+  }
+
+  private static float[] readFloats(Path file) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    float[] values = new float[b.remaining() / 4];
+    b.asFloatBuffer().get(values);
+    return values;
+  }
+
+  /** Floats as their bits, doubles as their bits: the state restores exactly. */
+  private static JsonObject toJson(LayerReport r) {
+    JsonObject o = new JsonObject();
+    o.addProperty("name", r.name());
+    o.addProperty("op", r.op());
+    o.addProperty("weight", r.weight());
+    o.add("shape", longs(r.shape()));
+    o.addProperty("grid", r.grid().name());
+    JsonArray scale = new JsonArray();
+    for (float s : r.scale()) {
+      scale.add(Float.floatToRawIntBits(s));
+    }
+    o.add("scale_bits", scale);
+    o.add("scale_shape", longs(r.scaleShape()));
+    o.addProperty("nearest_error_bits", Double.doubleToRawLongBits(r.nearestError()));
+    o.addProperty("adaround_error_bits", Double.doubleToRawLongBits(r.adaroundError()));
+    o.addProperty("soft_share_bits", Double.doubleToRawLongBits(r.softShare()));
+    o.addProperty("changed_from_nearest", r.changedFromNearest());
+    o.addProperty("rounding", r.rounding());
+    if (r.note() != null) {
+      o.addProperty("note", r.note());
+    }
+    o.addProperty("seconds", r.seconds());
+    return o;
+  }
+
+  private static LayerReport fromJson(JsonObject o) {
+    JsonArray scaleBits = o.getAsJsonArray("scale_bits");
+    float[] scale = new float[scaleBits.size()];
+    for (int i = 0; i < scale.length; i++) {
+      scale[i] = Float.intBitsToFloat(scaleBits.get(i).getAsInt());
+    }
+    JsonElement note = o.get("note");
+    return new LayerReport(
+        o.get("name").getAsString(),
+        o.get("op").getAsString(),
+        o.get("weight").getAsString(),
+        toLongs(o.getAsJsonArray("shape")),
+        Grid.valueOf(o.get("grid").getAsString()),
+        scale,
+        toLongs(o.getAsJsonArray("scale_shape")),
+        Double.longBitsToDouble(o.get("nearest_error_bits").getAsLong()),
+        Double.longBitsToDouble(o.get("adaround_error_bits").getAsLong()),
+        Double.longBitsToDouble(o.get("soft_share_bits").getAsLong()),
+        o.get("changed_from_nearest").getAsLong(),
+        o.get("rounding").getAsString(),
+        note == null ? null : note.getAsString(),
+        o.get("seconds").getAsDouble());
+  }
+
+  private static JsonArray longs(long[] values) {
+    JsonArray a = new JsonArray();
+    for (long v : values) {
+      a.add(v);
+    }
+    return a;
+  }
+
+  private static long[] toLongs(JsonArray a) {
+    long[] out = new long[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).getAsLong();
+    }
+    return out;
+  }
+}
