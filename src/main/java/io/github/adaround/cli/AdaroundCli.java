@@ -22,6 +22,7 @@ import picocli.CommandLine.ParseResult;
       QuantizeCommand.class,
       EvalCommand.class,
       InspectCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class AdaroundCli implements Runnable {

@@ -3,12 +3,9 @@ package io.github.adaround.train;
 import io.github.adaround.tf.TensorData;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * Runs one layer's AdaRound in a session: seeded random minibatches of the cached layer inputs and
@@ -44,40 +41,15 @@ public final class LayerTrainer {
     }
     AdaroundRecipe recipe = graph.recipe();
     session.run(graph.initialize());
-    MinibatchSampler sampler =
-        new MinibatchSampler(inputs.count(), recipe.batchSize(), new SplittableRandom(recipe.seed()));
+    TrainingStep step = new TrainingStep(session, graph, inputs, targets);
     List<LossReport> reports = new ArrayList<>();
     for (int it = 0; it < recipe.iterations(); it++) {
-      int[] batch = sampler.next();
-      boolean report = (it + 1) % recipe.reportEvery() == 0 || it == recipe.iterations() - 1;
-      try (TFloat32 x = inputs.batch(batch);
-          TFloat32 y = targets.batch(batch);
-          TInt64 iteration = TInt64.scalarOf(it)) {
-        var runner =
-            session
-                .runner()
-                .feed(graph.input(), x)
-                .feed(graph.target(), y)
-                .feed(graph.iteration(), iteration)
-                .addTarget(graph.adam().step());
-        if (report) {
-          runner
-              .fetch(graph.loss().reconstruction())
-              .fetch(graph.loss().regularization())
-              .fetch(graph.loss().beta());
-        }
-        try (Result r = runner.run()) {
-          if (report) {
-            LossReport lossReport =
-                new LossReport(
-                    it,
-                    TensorData.scalar(r.get(0)),
-                    TensorData.scalar(r.get(1)),
-                    TensorData.scalar(r.get(2)));
-            reports.add(lossReport);
-            listener.onReport(lossReport);
-          }
-        }
+      if ((it + 1) % recipe.reportEvery() == 0 || it == recipe.iterations() - 1) {
+        LossReport report = step.runReporting(it);
+        reports.add(report);
+        listener.onReport(report);
+      } else {
+        step.run(it);
       }
     }
     return harden(reports);

@@ -49,6 +49,31 @@ class AdaroundCliTest {
   }
 
   @Test
+  void benchTimesTheFiveCasesAndThePeakAsJson() {
+    Run run = run("bench", "--json", "--steps", "1");
+
+    assertEquals(0, run.status(), run.err());
+    JsonObject result = JsonParser.parseString(run.lastLine()).getAsJsonObject();
+    assertTrue(result.get("peak_gflops_per_s").getAsDouble() > 0, run.lastLine());
+    JsonArray cases = result.getAsJsonArray("cases");
+    List<String> names = new java.util.ArrayList<>();
+    for (var element : cases) {
+      JsonObject c = element.getAsJsonObject();
+      names.add(c.get("case").getAsString());
+      assertTrue(c.get("ms_per_step").getAsDouble() > 0, c.toString());
+      assertTrue(c.get("gflops_per_s").getAsDouble() > 0, c.toString());
+    }
+    assertEquals(
+        List.of(
+            "dense_512x512_b32",
+            "dense_3136x128_b32",
+            "conv3x3_64x64_16x16_b32",
+            "conv3x3_1x32_28x28_b32",
+            "dense_16x32_b50"),
+        names);
+  }
+
+  @Test
   void inspectListsTheBundledModelsLayersAsJson() {
     Run run = run("inspect", "--model", MODEL, "--json");
 
