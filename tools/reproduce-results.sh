@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces the README's results table: FP32, then nearest rounding and AdaRound (default recipe)
-# at 4 bits per tensor and 4, 3, 2 bits per channel, each evaluated on the full Fashion-MNIST test
-# split. Writes the models under ${OUT:-/tmp/adaround-results} and prints one line per row.
+# Reproduces the README's results table: FP32, then rounding to nearest and AdaRound (default
+# recipe) at 4 bits per tensor and 4, 3, 2 bits per channel, each evaluated on the full
+# Fashion-MNIST test split. Models and logs go under ${OUT:-/tmp/adaround-results}; one line per
+# row: name, wall seconds, peak resident memory, accuracy.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 tool="$root/tools/adaround"
@@ -21,9 +22,10 @@ for row in "4 " "4 --per-channel" "3 --per-channel" "2 --per-channel"; do
     flag=""
     [[ "$rounding" == nearest ]] && flag="--nearest"
     start=$(date +%s)
-    "$tool" quantize --model "$root/models/fashion-mnist-cnn" --out "$out/$name" --force \
+    /usr/bin/time -f "%M" -o "$out/$name.rss" \
+      "$tool" quantize --model "$root/models/fashion-mnist-cnn" --out "$out/$name" --force \
       --data-dir "$data" --bits "$bits" $channel $flag >"$out/$name.log" 2>&1
     seconds=$(( $(date +%s) - start ))
-    echo "$name ${seconds}s $(accuracy "$out/$name")"
+    echo "$name ${seconds}s $(( $(tail -n 1 "$out/$name.rss") / 1024 ))MiB $(accuracy "$out/$name")"
   done
 done
