@@ -6,8 +6,9 @@ import org.tensorflow.ndarray.Shape;
 
 /**
  * One layer whose AdaRound step is timed: a Dense layer ({@code [batch, in] x [in, out]}) or a 3x3
- * Conv2D with SAME padding on NHWC inputs ({@code [batch, size, size, in]}, kernel {@code [3, 3, in,
- * out]}), each followed by ReLU and no bias. The same cases as {@code ../shared/bench/torch_step.py}.
+ * Conv2D with SAME padding on NHWC inputs ({@code [batch, size, size, in]}, kernel {@code [3, 3,
+ * in, out]}), each followed by ReLU and no bias. The same cases as {@code
+ * ../shared/bench/torch_step.py}.
  *
  * @param name the case's name, as printed
  * @param conv a 3x3 convolution (else Dense)
@@ -60,9 +61,9 @@ public record BenchCase(String name, boolean conv, int in, int out, int size, in
   }
 
   /**
-   * Floating-point operations of one step's two products: the forward {@code 2 * batch * positions *
-   * out * in * kernel area} (positions {@code size^2}, kernel area 9 for a convolution; 1 and 1 for
-   * Dense), and the weight gradient, as many again. Elementwise work is not counted.
+   * Floating-point operations of one step's two products: the forward {@code 2 * batch * positions
+   * * out * in * kernel area} (positions {@code size^2}, kernel area 9 for a convolution; 1 and 1
+   * for Dense), and the weight gradient, as many again. Elementwise work is not counted.
    */
   public double flopsPerStep() {
     double positions = (double) size * size;

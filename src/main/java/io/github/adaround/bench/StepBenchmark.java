@@ -22,8 +22,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * Times the engine's training step ({@link TrainingStep}: minibatch draw, quantizer, layer,
  * activation, loss, gradient, Adam on V) on one {@link BenchCase}: 4-bit per-tensor weights, the
- * paper's recipe, {@value #CALIBRATION_SAMPLES} cached calibration samples, iterations after the warm
- * start (the regulariser is on, as in 80% of a real run).
+ * paper's recipe, {@value #CALIBRATION_SAMPLES} cached calibration samples, iterations after the
+ * warm start (the regulariser is on, as in 80% of a real run).
  */
 public final class StepBenchmark {
 
@@ -92,7 +92,11 @@ public final class StepBenchmark {
   }
 
   private static SampleSet fpOutputs(
-      Session session, Placeholder<TFloat32> x, Operand<TFloat32> fp, SampleSet inputs, BenchCase c) {
+      Session session,
+      Placeholder<TFloat32> x,
+      Operand<TFloat32> fp,
+      SampleSet inputs,
+      BenchCase c) {
     int[] all = IntStream.range(0, inputs.count()).toArray();
     try (TFloat32 xs = inputs.batch(all);
         Result r = session.runner().feed(x, xs).fetch(fp).run()) {
@@ -106,7 +110,8 @@ public final class StepBenchmark {
     for (int i = 0; i < values.length; i++) {
       // Box-Muller: the generator has no Gaussian draw of its own.
       double u = 1 - random.nextDouble();
-      values[i] = (float) (sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
+      values[i] =
+          (float) (sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
     }
     return values;
   }

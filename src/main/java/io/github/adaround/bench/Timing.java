@@ -13,8 +13,8 @@ final class Timing {
   }
 
   /**
-   * Runs {@code work} once with {@code warmUp} units untimed, then {@code repeats} times with {@code
-   * units} units each.
+   * Runs {@code work} once with {@code warmUp} units untimed, then {@code repeats} times with
+   * {@code units} units each.
    *
    * @return the median of the repeats' milliseconds per unit
    */

@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
-/** The {@code adaround} command line: {@code train}, {@code eval} and {@code inspect}. */
+/**
+ * The {@code adaround} command line: {@code quantize}, {@code train}, {@code eval}, {@code inspect}
+ * and {@code bench}.
+ */
 @Command(
     name = "adaround",
     mixinStandardHelpOptions = true,

@@ -114,8 +114,10 @@ final class BenchCommand implements Callable<Integer> {
     out.printf(
         "peak: one %dx%dx%d MatMul in TF, %.1f GFLOP/s (median of %d)%n",
         PEAK_SIZE, PEAK_SIZE, PEAK_SIZE, peak, PEAK_REPEATS);
-    out.println("GFLOP/s: forward + weight gradient (2x forward) per step; median of "
-        + REPEATS + " repeats");
+    out.println(
+        "GFLOP/s: forward + weight gradient (2x forward) per step; median of "
+            + REPEATS
+            + " repeats");
     out.printf("%-26s %10s %10s %8s%n", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
     for (CaseResult r : results) {
       out.printf(

@@ -45,63 +45,138 @@ import picocli.CommandLine.Spec;
 final class QuantizeCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "SavedModel folder to quantize (read only).")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "SavedModel folder to quantize (read only).")
   private Path model;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the quantized SavedModel (written atomically).")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder for the quantized SavedModel (written atomically).")
   private Path out;
 
-  @Option(names = "--force", description = "Replace --out if it exists and is not empty, and drop an unfinished run's state.")
+  @Option(
+      names = "--force",
+      description =
+          "Replace --out if it exists and is not empty, and drop an unfinished run's state.")
   private boolean force;
 
-  @Option(names = "--resume", description = "Continue an unfinished run with the same options from its last finished layer (its state is kept in OUT.partial).")
+  @Option(
+      names = "--resume",
+      description =
+          "Continue an unfinished run with the same options from its last finished layer (its state"
+              + " is kept in OUT.partial).")
   private boolean resume;
 
-  @Option(names = "--bits", defaultValue = "4", description = "Weight bit width, 2..8 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--bits",
+      defaultValue = "4",
+      description = "Weight bit width, 2..8 (default: ${DEFAULT-VALUE}).")
   private int bits;
 
-  @Option(names = "--per-channel", description = "One scale per output channel (default: one per tensor).")
+  @Option(
+      names = "--per-channel",
+      description = "One scale per output channel (default: one per tensor).")
   private boolean perChannel;
 
-  @Option(names = "--grid", defaultValue = "mse", paramLabel = "minmax|mse", description = "Scale choice: mse minimises ||W - Q(W)||^2 over clipping ratios, minmax uses the largest weight (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--grid",
+      defaultValue = "mse",
+      paramLabel = "minmax|mse",
+      description =
+          "Scale choice: mse minimises ||W - Q(W)||^2 over clipping ratios, minmax uses the largest"
+              + " weight (default: ${DEFAULT-VALUE}).")
   private String grid;
 
-  @Option(names = "--nearest", description = "Round to nearest on the same grid instead of AdaRound (the baseline).")
+  @Option(
+      names = "--nearest",
+      description = "Round to nearest on the same grid instead of AdaRound (the baseline).")
   private boolean nearest;
 
-  @Option(names = "--iterations", defaultValue = "10000", description = "AdaRound iterations per layer (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--iterations",
+      defaultValue = "10000",
+      description = "AdaRound iterations per layer (default: ${DEFAULT-VALUE}).")
   private int iterations;
 
-  @Option(names = "--batch", defaultValue = "32", description = "Calibration samples per iteration (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "32",
+      description = "Calibration samples per iteration (default: ${DEFAULT-VALUE}).")
   private int batch;
 
-  @Option(names = "--learning-rate", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--learning-rate",
+      defaultValue = "1e-3",
+      description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
   private float learningRate;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the minibatch draws (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Seed of the minibatch draws (default: ${DEFAULT-VALUE}).")
   private long seed;
 
-  @Option(names = "--calibration", defaultValue = "1024", paramLabel = "N", description = "Number of calibration samples (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--calibration",
+      defaultValue = "1024",
+      paramLabel = "N",
+      description = "Number of calibration samples (default: ${DEFAULT-VALUE}).")
   private int calibration;
 
-  @Option(names = "--calibration-npy", paramLabel = "FILE", description = "Calibration inputs as a .npy array [N, ...input shape] (float32, or uint8 scaled to [0,1]).")
+  @Option(
+      names = "--calibration-npy",
+      paramLabel = "FILE",
+      description =
+          "Calibration inputs as a .npy array [N, ...input shape] (float32, or uint8 scaled to"
+              + " [0,1]).")
   private Path calibrationNpy;
 
   @Mixin private DataDirOption data;
 
-  @Option(names = "--cache-mb", defaultValue = "2048", description = "Memory for one layer's cached activations; the rest spills to a temporary file (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--cache-mb",
+      defaultValue = "2048",
+      description =
+          "Memory for one layer's cached activations; the rest spills to a temporary file (default:"
+              + " ${DEFAULT-VALUE}).")
   private long cacheMb;
 
-  @Option(names = "--storage", defaultValue = "float", paramLabel = "float|codes", description = "float: weights as float32 values k * scale; codes: uint8 codes with the scales and a dequantize subgraph, a quarter of the bytes and the same outputs (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--storage",
+      defaultValue = "float",
+      paramLabel = "float|codes",
+      description =
+          "float: weights as float32 values k * scale; codes: uint8 codes with the scales and a"
+              + " dequantize subgraph, a quarter of the bytes and the same outputs (default:"
+              + " ${DEFAULT-VALUE}).")
   private String storage;
 
-  @Option(names = "--keep-best", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep rounding to nearest for a layer where AdaRound's output error on held-back samples is higher (default: on; --no-keep-best turns it off).")
+  @Option(
+      names = "--keep-best",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Keep rounding to nearest for a layer where AdaRound's output error on held-back samples"
+              + " is higher (default: on; --no-keep-best turns it off).")
   private boolean keepBest;
 
-  @Option(names = "--allow-op", paramLabel = "NAME", description = "Run this op type even though it touches files, processes or the network (repeatable).")
+  @Option(
+      names = "--allow-op",
+      paramLabel = "NAME",
+      description =
+          "Run this op type even though it touches files, processes or the network (repeatable).")
   private List<String> allowedOps = List.of();
 
-  @Option(names = "--signature", defaultValue = "serving_default", description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--signature",
+      defaultValue = "serving_default",
+      description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
   @Override
@@ -228,7 +303,8 @@ final class QuantizeCommand implements Callable<Integer> {
           Arrays.copyOfRange(values, calibration * size, (calibration + held) * size),
           held);
     } catch (IllegalArgumentException e) {
-      throw new UserException((calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
+      throw new UserException(
+          (calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
     }
   }
 
@@ -272,7 +348,8 @@ final class QuantizeCommand implements Callable<Integer> {
       bar.advance(
           report.iteration() - lastIteration,
           String.format(
-              "rec %.3g reg %.3g beta %.1f", report.reconstruction(), report.regularization(), report.beta()));
+              "rec %.3g reg %.3g beta %.1f",
+              report.reconstruction(), report.regularization(), report.beta()));
       lastIteration = report.iteration();
     }
 

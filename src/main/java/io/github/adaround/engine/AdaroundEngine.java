@@ -86,7 +86,8 @@ public final class AdaroundEngine {
       List<QuantizableLayer> layers = LayerInspector.inspect(fp.bundle().graph());
       if (layers.isEmpty()) {
         throw new ModelException(
-            modelDir, "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
+            modelDir,
+            "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
       }
       List<RunState.Finished> finished =
           new ArrayList<>(state == null ? List.of() : state.restore());
@@ -109,16 +110,21 @@ public final class AdaroundEngine {
               i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
           TrainingListener heard =
               report -> {
-                log.scalar(layer.weight() + "/reconstruction", report.iteration(), report.reconstruction());
-                log.scalar(layer.weight() + "/regularization", report.iteration(), report.regularization());
+                log.scalar(
+                    layer.weight() + "/reconstruction",
+                    report.iteration(),
+                    report.reconstruction());
+                log.scalar(
+                    layer.weight() + "/regularization",
+                    report.iteration(),
+                    report.regularization());
                 log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
                 listener.lossReported(report);
               };
           LayerReport report = quantizeLayer(fp, quantized, layer, calibration, heard);
           reports.add(report);
           if (state != null) {
-            finished.add(
-                new RunState.Finished(report, quantized.read(layer.weight())));
+            finished.add(new RunState.Finished(report, quantized.read(layer.weight())));
             state.record(finished);
           }
           listener.layerFinished(report);
@@ -167,8 +173,7 @@ public final class AdaroundEngine {
     if (config.perChannel()) {
       spec = spec.perChannel(LayerRebuilder.channelAxes(op));
     }
-    float[] scale =
-        config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
+    float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
 
     boolean heldBack = calibration.heldBackCount() > 0;
@@ -178,11 +183,17 @@ public final class AdaroundEngine {
             cache(fp, layer.output(), calibration.samples(), calibration.count(), 0.4);
         ActivationCache checkInputs =
             heldBack
-                ? cache(quantized, layer.input(), calibration.heldBack(), calibration.heldBackCount(), 0.1)
+                ? cache(
+                    quantized,
+                    layer.input(),
+                    calibration.heldBack(),
+                    calibration.heldBackCount(),
+                    0.1)
                 : null;
         ActivationCache checkTargets =
             heldBack
-                ? cache(fp, layer.output(), calibration.heldBack(), calibration.heldBackCount(), 0.1)
+                ? cache(
+                    fp, layer.output(), calibration.heldBack(), calibration.heldBackCount(), 0.1)
                 : null;
         Graph graph = new Graph();
         Session session = new Session(graph)) {
@@ -191,11 +202,24 @@ public final class AdaroundEngine {
       AdaroundLayerGraph training =
           scale == null
               ? AdaroundLayerGraph.create(
-                  tf, w, layer.weight(), spec, function, inputs.sampleShape(),
-                  targets.sampleShape(), config.recipe())
+                  tf,
+                  w,
+                  layer.weight(),
+                  spec,
+                  function,
+                  inputs.sampleShape(),
+                  targets.sampleShape(),
+                  config.recipe())
               : AdaroundLayerGraph.createWithScale(
-                  tf, w, layer.weight(), spec, function, inputs.sampleShape(),
-                  targets.sampleShape(), config.recipe(), scale);
+                  tf,
+                  w,
+                  layer.weight(),
+                  spec,
+                  function,
+                  inputs.sampleShape(),
+                  targets.sampleShape(),
+                  config.recipe(),
+                  scale);
       Samples checkX = heldBack ? checkInputs : inputs;
       Samples checkY = heldBack ? checkTargets : targets;
       session.run(training.initialize());
@@ -206,12 +230,16 @@ public final class AdaroundEngine {
         try {
           result =
               new LayerTrainer(session, training)
-                  .train(inputs, targets, report -> {
-                    if (!Float.isFinite(report.reconstruction()) || !Float.isFinite(report.regularization())) {
-                      throw new NonFiniteLoss(report.iteration());
-                    }
-                    heard.onReport(report);
-                  });
+                  .train(
+                      inputs,
+                      targets,
+                      report -> {
+                        if (!Float.isFinite(report.reconstruction())
+                            || !Float.isFinite(report.regularization())) {
+                          throw new NonFiniteLoss(report.iteration());
+                        }
+                        heard.onReport(report);
+                      });
           if (!allFinite(result.hardenedWeight())) {
             note = "non-finite weight after training; kept nearest";
           }
@@ -232,7 +260,8 @@ public final class AdaroundEngine {
         }
       }
       float[] hardened = adaround ? result.hardenedWeight() : nearest;
-      double nearestError = outputError(session, training, training.nearestOutput(), inputs, targets);
+      double nearestError =
+          outputError(session, training, training.nearestOutput(), inputs, targets);
       double error =
           adaround
               ? outputError(session, training, training.hardOutput(), inputs, targets)

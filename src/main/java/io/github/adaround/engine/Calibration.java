@@ -28,8 +28,7 @@ public record Calibration(float[] samples, int count, float[] heldBack, int held
     int size = count == 0 ? 1 : values.length / count;
     for (int i = 0; i < values.length; i++) {
       if (!Float.isFinite(values[i])) {
-        throw new IllegalArgumentException(
-            what + " sample " + (i / size) + " contains NaN or Inf");
+        throw new IllegalArgumentException(what + " sample " + (i / size) + " contains NaN or Inf");
       }
     }
   }

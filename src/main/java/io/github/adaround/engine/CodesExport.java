@@ -32,7 +32,8 @@ final class CodesExport {
     }
     SavedModelBundle bundle = quantized.bundle();
     String saveTensor = bundle.metaGraphDef().getSaverDef().getSaveTensorName();
-    String saverScope = saveTensor.contains("/") ? saveTensor.substring(0, saveTensor.indexOf('/')) : "save";
+    String saverScope =
+        saveTensor.contains("/") ? saveTensor.substring(0, saveTensor.indexOf('/')) : "save";
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {
       graph.importGraphDef(CodesGraph.rewrite(bundle.graph().toGraphDef(), coded, saverScope));
@@ -45,7 +46,8 @@ final class CodesExport {
         String name = op.name();
         if (name.endsWith("/codes") && coded.containsKey(name.substring(0, name.length() - 6))) {
           CodesGraph.Coded c = coded.get(name.substring(0, name.length() - 6));
-          try (TUint8 t = TUint8.tensorOf(Shape.of(c.shape()), DataBuffers.of(c.codes(), true, false))) {
+          try (TUint8 t =
+              TUint8.tensorOf(Shape.of(c.shape()), DataBuffers.of(c.codes(), true, false))) {
             VariableWriter.write(session, graph, name, t);
           }
         } else {

@@ -1,7 +1,7 @@
 package io.github.adaround.engine;
 
-import io.github.adaround.tf.OpNames;
 import com.google.protobuf.ByteString;
+import io.github.adaround.tf.OpNames;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
@@ -32,7 +32,12 @@ final class CodesGraph {
 
   /** What replaces one weight: its codes and grid. */
   record Coded(
-      String variable, long[] shape, byte[] codes, long[] scaleShape, float[] scale, int quantMin) {}
+      String variable,
+      long[] shape,
+      byte[] codes,
+      long[] scaleShape,
+      float[] scale,
+      int quantMin) {}
 
   private CodesGraph() {}
 
@@ -47,7 +52,8 @@ final class CodesGraph {
     for (NodeDef node : original.getNodeList()) {
       if (node.getName().startsWith(saverScope + "/")) {
         dropped.add(node.getName());
-      } else if (node.getOp().equals("Assign") && coded.containsKey(OpNames.nodeOf(node.getInput(0)))) {
+      } else if (node.getOp().equals("Assign")
+          && coded.containsKey(OpNames.nodeOf(node.getInput(0)))) {
         dropped.add(node.getName());
         String value = OpNames.nodeOf(node.getInput(1));
         if (readers.getOrDefault(value, 0) == 1) {
@@ -96,7 +102,8 @@ final class CodesGraph {
             .putAttr("SrcT", type(DataType.DT_UINT8))
             .putAttr("DstT", type(DataType.DT_FLOAT))
             .putAttr("Truncate", AttrValue.newBuilder().setB(false).build()));
-    out.addNode(floatConst(w + "/dequantize/qmin", device, new long[0], new float[] {c.quantMin()}));
+    out.addNode(
+        floatConst(w + "/dequantize/qmin", device, new long[0], new float[] {c.quantMin()}));
     out.addNode(floatConst(w + "/scale", device, c.scaleShape(), c.scale()));
     out.addNode(
         node(w + "/dequantize/integer", "AddV2", device)
@@ -159,5 +166,4 @@ final class CodesGraph {
         .putAttr("value", AttrValue.newBuilder().setTensor(tensor).build())
         .build();
   }
-
 }

@@ -11,9 +11,9 @@ import java.util.List;
 
 /**
  * The weight encodings in the JSON format that Qualcomm's AIMET writes and its toolchains read:
- * {@code param_encodings} keyed by weight variable, one entry per channel (per-channel grids) or one
- * per tensor, each {@code {bitwidth, dtype, is_symmetric, scale, offset, min, max}}. Symmetric signed
- * grids have {@code offset = qmin}, {@code min = qmin * scale}, {@code max = qmax * scale}.
+ * {@code param_encodings} keyed by weight variable, one entry per channel (per-channel grids) or
+ * one per tensor, each {@code {bitwidth, dtype, is_symmetric, scale, offset, min, max}}. Symmetric
+ * signed grids have {@code offset = qmin}, {@code min = qmin * scale}, {@code max = qmax * scale}.
  */
 final class EncodingsFile {
 

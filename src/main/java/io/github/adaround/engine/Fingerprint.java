@@ -15,8 +15,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * SHA-256 of everything that decides a run's result: the model's files, the calibration samples
- * and the options.
+ * SHA-256 of everything that decides a run's result: the model's files, the calibration samples and
+ * the options.
  */
 final class Fingerprint {
 

@@ -44,7 +44,8 @@ final class LayerRebuilder {
    * @throws IllegalArgumentException for layouts and activations the engine does not rebuild
    */
   static LayerFunction rebuild(GraphOperation op, QuantizableLayer layer, float[] bias) {
-    String format = op.type().equals("MatMul") ? "NHWC" : op.attributes().getAttrString("data_format");
+    String format =
+        op.type().equals("MatMul") ? "NHWC" : op.attributes().getAttrString("data_format");
     if (!format.equals("NHWC")) {
       throw new IllegalArgumentException(
           "layer " + layer.name() + ": data format " + format + " is not supported (NHWC only)");
@@ -58,9 +59,7 @@ final class LayerRebuilder {
     return (tf, x, w) -> {
       Operand<TFloat32> y = linear(tf, op, x, w);
       if (bias != null) {
-        y =
-            tf.nn.biasAdd(
-                y, tf.constant(Shape.of(bias.length), DataBuffers.of(bias, true, false)));
+        y = tf.nn.biasAdd(y, tf.constant(Shape.of(bias.length), DataBuffers.of(bias, true, false)));
       }
       return activation == null ? y : LayerActivation.apply(tf, activation, leakyAlpha, y);
     };

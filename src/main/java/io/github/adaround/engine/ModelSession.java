@@ -34,7 +34,10 @@ final class ModelSession implements AutoCloseable {
             .orElseThrow(() -> new IllegalArgumentException("no signature '" + signatureKey + "'"));
     if (signature.getInputs().size() != 1) {
       throw new IllegalArgumentException(
-          "signature '" + signatureKey + "' must have one input, has " + signature.getInputs().size());
+          "signature '"
+              + signatureKey
+              + "' must have one input, has "
+              + signature.getInputs().size());
     }
     var input = signature.getInputs().values().iterator().next();
     this.inputName = input.name;

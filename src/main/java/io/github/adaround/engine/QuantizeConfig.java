@@ -61,35 +61,88 @@ public record QuantizeConfig(
   }
 
   public QuantizeConfig withBits(int value) {
-    return new QuantizeConfig(value, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
+    return new QuantizeConfig(
+        value,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
-    return new QuantizeConfig(bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
+    return new QuantizeConfig(
+        bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withGrid(Grid value) {
-    return new QuantizeConfig(bits, perChannel, value, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        value,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
-    return new QuantizeConfig(bits, perChannel, grid, value, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        grid,
+        value,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest);
   }
 
   public QuantizeConfig withNearest(boolean value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, value, cacheBytes, signature, storage, allowedOps, keepBest);
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        value,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps, keepBest);
+    return new QuantizeConfig(
+        bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withStorage(Storage value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, signature, value, allowedOps, keepBest);
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        value,
+        allowedOps,
+        keepBest);
   }
 
   public QuantizeConfig withSignature(String value) {
-    return new QuantizeConfig(bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps, keepBest);
+    return new QuantizeConfig(
+        bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps, keepBest);
   }
 
   public QuantizeConfig withAllowedOps(Set<String> value) {

@@ -15,7 +15,8 @@ final class ReportFile {
 
   private ReportFile() {}
 
-  static JsonObject report(Path model, QuantizeConfig config, int samples, List<LayerReport> layers) {
+  static JsonObject report(
+      Path model, QuantizeConfig config, int samples, List<LayerReport> layers) {
     JsonObject root = new JsonObject();
     root.addProperty("model", model.toString());
     root.addProperty("bits", config.bits());
@@ -79,7 +80,10 @@ final class ReportFile {
       throws IOException {
     Files.writeString(
         file,
-        new GsonBuilder().setPrettyPrinting().create().toJson(report(model, config, samples, layers))
+        new GsonBuilder()
+                .setPrettyPrinting()
+                .create()
+                .toJson(report(model, config, samples, layers))
             + "\n",
         StandardCharsets.UTF_8);
   }

@@ -92,7 +92,11 @@ public final class RunState {
     state.add("layers", layers);
     writeAtomically(
         folder.resolve(STATE),
-        new GsonBuilder().setPrettyPrinting().create().toJson(state).getBytes(StandardCharsets.UTF_8));
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .create()
+            .toJson(state)
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   /** Removes the work folder. */
@@ -114,7 +118,8 @@ public final class RunState {
   private void writeAtomically(Path file, byte[] content) throws IOException {
     Path temporary = Files.createTempFile(folder, ".", ".tmp");
     Files.write(temporary, content);
-    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static byte[] bytes(float[] values) {

@@ -19,8 +19,8 @@ import org.tensorflow.types.TInt64;
  *
  * The first term compares the layer output with soft-quantized weights to the FP target ({@link
  * Reduction} says how it is averaged). The second pushes every {@code h(V)} towards 0 or 1; beta
- * follows the {@link BetaSchedule} of a run-time iteration, so that one graph serves every iteration.
- * During the warm start the regulariser is exactly 0 and contributes no gradient.
+ * follows the {@link BetaSchedule} of a run-time iteration, so that one graph serves every
+ * iteration. During the warm start the regulariser is exactly 0 and contributes no gradient.
  */
 public final class AdaroundLoss {
 
@@ -49,15 +49,15 @@ public final class AdaroundLoss {
     Operand<TFloat64> it = checked.dtypes.cast(iteration, TFloat64.class);
     this.beta = tf.withName("beta").dtypes.cast(schedule.beta(checked, it), TFloat32.class);
     this.reconstruction =
-        reconstruction(tf.withSubScope("reconstruction"), config.reduction(), quantizedOutput, target);
+        reconstruction(
+            tf.withSubScope("reconstruction"), config.reduction(), quantizedOutput, target);
 
     // lambda * sum(1 - |2h - 1|^beta), in the reference's operation order.
     Operand<TFloat32> distance =
         tf.math.abs(
             tf.math.sub(
                 tf.math.mul(ExactOps.constant(tf, 2f), rounding), ExactOps.constant(tf, 1f)));
-    Operand<TFloat32> perWeight =
-        tf.math.sub(ExactOps.constant(tf, 1f), power(tf, distance, beta));
+    Operand<TFloat32> perWeight = tf.math.sub(ExactOps.constant(tf, 1f), power(tf, distance, beta));
     Operand<TFloat32> active =
         tf.math.mul(sumAll(tf, perWeight), ExactOps.constant(tf, (float) config.lambda()));
     this.regularization =
@@ -106,11 +106,11 @@ public final class AdaroundLoss {
   }
 
   /**
-   * {@code d^beta} for {@code d >= 0}, as {@code exp(beta * log(d))} where {@code d > 0} and 0 where
-   * {@code d = 0} (the inner select keeps the gradient finite there). TF's {@code Pow} kernel costs
-   * about 50 ns per element, forward and in its gradient, and was the largest part of a Dense
-   * layer's step; {@code Exp} and {@code Log} are vectorised. The result stays within the reference's
-   * tolerances (the {@code torch-parity} tests) and is deterministic.
+   * {@code d^beta} for {@code d >= 0}, as {@code exp(beta * log(d))} where {@code d > 0} and 0
+   * where {@code d = 0} (the inner select keeps the gradient finite there). TF's {@code Pow} kernel
+   * costs about 50 ns per element, forward and in its gradient, and was the largest part of a Dense
+   * layer's step; {@code Exp} and {@code Log} are vectorised. The result stays within the
+   * reference's tolerances (the {@code torch-parity} tests) and is deterministic.
    */
   private static Operand<TFloat32> power(Ops tf, Operand<TFloat32> d, Operand<TFloat32> beta) {
     Operand<TFloat32> zero = ExactOps.constant(tf, 0f);

@@ -8,8 +8,8 @@ import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt64;
 
 /**
- * The annealing of the regulariser's exponent beta over {@code maxIter} iterations, as the reference
- * computes it (in double precision).
+ * The annealing of the regulariser's exponent beta over {@code maxIter} iterations, as the
+ * reference computes it (in double precision).
  *
  * <pre>
  *   warm start:  it &lt; warmStart * maxIter              regulariser off

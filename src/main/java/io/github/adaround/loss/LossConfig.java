@@ -13,8 +13,7 @@ public record LossConfig(
     double lambda, double warmStart, double betaStart, double betaEnd, Reduction reduction) {
 
   /** PyTorch's reference: mean over all elements, lambda 0.001, warm start 0.2, beta 20 to 2. */
-  public static final LossConfig REFERENCE =
-      new LossConfig(0.001, 0.2, 20, 2, Reduction.MEAN_ALL);
+  public static final LossConfig REFERENCE = new LossConfig(0.001, 0.2, 20, 2, Reduction.MEAN_ALL);
 
   /**
    * The paper's and AIMET's recipe, the default for real use: sum over output channels, mean over

@@ -31,27 +31,83 @@ public final class OpSafety {
   /** Op types that touch files, processes or the network. */
   public static final Set<String> UNSAFE =
       Set.of(
-          "ReadFile", "WriteFile", "MatchingFiles", "MatchingFilesDataset",
-          "PyFunc", "PyFuncStateless", "EagerPyFunc",
-          "Save", "SaveV2", "SaveSlices", "Restore", "RestoreV2", "RestoreSlice",
-          "MergeV2Checkpoints", "ImmutableConst",
-          "WholeFileReader", "WholeFileReaderV2", "TextLineReader", "TextLineReaderV2",
-          "TFRecordReader", "TFRecordReaderV2", "FixedLengthRecordReader",
-          "FixedLengthRecordReaderV2", "LMDBReader", "IdentityReader", "IdentityReaderV2",
-          "TextLineDataset", "TFRecordDataset", "TFRecordDatasetV2", "FixedLengthRecordDataset",
-          "FixedLengthRecordDatasetV2", "CSVDataset", "CSVDatasetV2", "ExperimentalCSVDataset",
-          "SqlDataset", "ExperimentalSqlDataset", "LMDBDataset", "ExperimentalLMDBDataset",
-          "DatasetToTFRecord", "ExperimentalDatasetToTFRecord", "SaveDataset", "SaveDatasetV2",
-          "LoadDataset", "SnapshotDataset", "SnapshotDatasetV2",
-          "InitializeTableFromTextFile", "InitializeTableFromTextFileV2", "LoadAndRemapMatrix",
-          "CreateSummaryFileWriter", "CreateSummaryDbWriter", "ImportEvent",
-          "DebugIdentity", "DebugIdentityV2", "DebugIdentityV3", "DebugNanCount",
-          "DebugNumericSummary", "DebugNumericSummaryV2",
-          "Send", "Recv", "_Send", "_Recv", "_HostSend", "_HostRecv", "RemoteCall",
-          "CollectiveReduce", "CollectiveReduceV2", "CollectiveGather", "CollectiveGatherV2",
-          "CollectiveBcastSend", "CollectiveBcastRecv", "CollectiveBcastSendV2",
-          "CollectiveBcastRecvV2", "CollectiveAllToAllV2", "CollectiveAllToAllV3",
-          "NcclAllReduce", "NcclBroadcast", "NcclReduce");
+          "ReadFile",
+          "WriteFile",
+          "MatchingFiles",
+          "MatchingFilesDataset",
+          "PyFunc",
+          "PyFuncStateless",
+          "EagerPyFunc",
+          "Save",
+          "SaveV2",
+          "SaveSlices",
+          "Restore",
+          "RestoreV2",
+          "RestoreSlice",
+          "MergeV2Checkpoints",
+          "ImmutableConst",
+          "WholeFileReader",
+          "WholeFileReaderV2",
+          "TextLineReader",
+          "TextLineReaderV2",
+          "TFRecordReader",
+          "TFRecordReaderV2",
+          "FixedLengthRecordReader",
+          "FixedLengthRecordReaderV2",
+          "LMDBReader",
+          "IdentityReader",
+          "IdentityReaderV2",
+          "TextLineDataset",
+          "TFRecordDataset",
+          "TFRecordDatasetV2",
+          "FixedLengthRecordDataset",
+          "FixedLengthRecordDatasetV2",
+          "CSVDataset",
+          "CSVDatasetV2",
+          "ExperimentalCSVDataset",
+          "SqlDataset",
+          "ExperimentalSqlDataset",
+          "LMDBDataset",
+          "ExperimentalLMDBDataset",
+          "DatasetToTFRecord",
+          "ExperimentalDatasetToTFRecord",
+          "SaveDataset",
+          "SaveDatasetV2",
+          "LoadDataset",
+          "SnapshotDataset",
+          "SnapshotDatasetV2",
+          "InitializeTableFromTextFile",
+          "InitializeTableFromTextFileV2",
+          "LoadAndRemapMatrix",
+          "CreateSummaryFileWriter",
+          "CreateSummaryDbWriter",
+          "ImportEvent",
+          "DebugIdentity",
+          "DebugIdentityV2",
+          "DebugIdentityV3",
+          "DebugNanCount",
+          "DebugNumericSummary",
+          "DebugNumericSummaryV2",
+          "Send",
+          "Recv",
+          "_Send",
+          "_Recv",
+          "_HostSend",
+          "_HostRecv",
+          "RemoteCall",
+          "CollectiveReduce",
+          "CollectiveReduceV2",
+          "CollectiveGather",
+          "CollectiveGatherV2",
+          "CollectiveBcastSend",
+          "CollectiveBcastRecv",
+          "CollectiveBcastSendV2",
+          "CollectiveBcastRecvV2",
+          "CollectiveAllToAllV2",
+          "CollectiveAllToAllV3",
+          "NcclAllReduce",
+          "NcclBroadcast",
+          "NcclReduce");
 
   private OpSafety() {}
 
@@ -73,7 +129,8 @@ public final class OpSafety {
         pending.add(OpNames.nodeOf(output.getName()));
       }
     }
-    for (String collection : new String[] {"saved_model_main_op", "legacy_init_op", "table_initializer"}) {
+    for (String collection :
+        new String[] {"saved_model_main_op", "legacy_init_op", "table_initializer"}) {
       CollectionDef def = graph.getCollectionDefMap().get(collection);
       if (def != null) {
         def.getNodeList().getValueList().forEach(name -> pending.add(OpNames.nodeOf(name)));
@@ -95,7 +152,8 @@ public final class OpSafety {
     for (FunctionDef function : graph.getGraphDef().getLibrary().getFunctionList()) {
       for (NodeDef node : function.getNodeDefList()) {
         if (UNSAFE.contains(node.getOp()) && !allowed.contains(node.getOp())) {
-          refused.add(node.getOp() + " (" + function.getSignature().getName() + "/" + node.getName() + ")");
+          refused.add(
+              node.getOp() + " (" + function.getSignature().getName() + "/" + node.getName() + ")");
         }
       }
     }
@@ -120,12 +178,12 @@ public final class OpSafety {
     try {
       model = SavedModel.parseFrom(Files.readAllBytes(file));
     } catch (IOException e) {
-      throw new ModelException(dir, "saved_model.pb is corrupt or unreadable (" + e.getMessage() + ")");
+      throw new ModelException(
+          dir, "saved_model.pb is corrupt or unreadable (" + e.getMessage() + ")");
     }
     return model.getMetaGraphsList().stream()
         .filter(m -> m.getMetaInfoDef().getTagsList().contains(SavedModels.SERVE))
         .findFirst()
         .orElseThrow(() -> new ModelException(dir, "no meta graph with tag 'serve'"));
   }
-
 }

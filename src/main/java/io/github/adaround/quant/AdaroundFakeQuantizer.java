@@ -18,8 +18,8 @@ import org.tensorflow.types.TInt32;
 
 /**
  * PyTorch's {@code AdaroundFakeQuantizer} as composed TF ops in a caller's graph: the adaptive
- * rounding of one weight operand (Nagel et al. 2020, "Up or Down? Adaptive Rounding for Post-Training
- * Quantization").
+ * rounding of one weight operand (Nagel et al. 2020, "Up or Down? Adaptive Rounding for
+ * Post-Training Quantization").
  *
  * <pre>
  *   soft(W) = clamp(floor(W / s) + h(V), qmin, qmax) * s          eq. 22, h from eq. 23
@@ -28,14 +28,15 @@ import org.tensorflow.types.TInt32;
  *
  * The scale {@code s} comes from the symmetric {@link MinMaxObserver}; {@code V} is a {@code
  * VariableV2} of the weight's shape, initialised by {@link RectifiedSigmoid#inverse} so that {@code
- * soft(W) = W} inside the grid. The soft output is differentiable in V by TF's autodiff; no gradient
- * is written by hand.
+ * soft(W) = W} inside the grid. The soft output is differentiable in V by TF's autodiff; no
+ * gradient is written by hand.
  *
  * <p>Life cycle: run {@link #observe()} once (and again whenever the weight changes): it checks the
  * weight for NaN and Inf, computes the scale, takes {@code floor(W / s)}, and re-initialises V. The
  * outputs read only these variables, so a training step costs no more than the rounding itself.
  * {@link #output()} switches at run time between soft, hard and no fake quantization through two
- * boolean placeholders ({@link #fakeQuantEnabled()}, {@link #softRounding()}), both true by default.
+ * boolean placeholders ({@link #fakeQuantEnabled()}, {@link #softRounding()}), both true by
+ * default.
  */
 public final class AdaroundFakeQuantizer {
 
@@ -93,8 +94,7 @@ public final class AdaroundFakeQuantizer {
     this.scale = q.withName("scale").variable(scaleShape, TFloat32.class);
     this.gridFloor = q.withName("floor").variable(weightShape, TFloat32.class);
     this.v = q.withName("V").variable(weightShape, TFloat32.class);
-    this.zeroPoint =
-        q.withName("zero_point").fill(q.constant(scaleDims), q.constant(0));
+    this.zeroPoint = q.withName("zero_point").fill(q.constant(scaleDims), q.constant(0));
 
     // Observing: check the weight, then scale, floor(W/s) and V = h^-1(W/s - floor(W/s)).
     Operand<TFloat32> checked =
@@ -102,7 +102,8 @@ public final class AdaroundFakeQuantizer {
     Operand<TFloat32> newScale =
         fixedScale == null
             ? q.reshape(MinMaxObserver.scale(q, checked, spec, reducedAxes), q.constant(scaleDims))
-            : q.withName("fixed_scale").constant(scaleShape, DataBuffers.of(checkScale(fixedScale)));
+            : q.withName("fixed_scale")
+                .constant(scaleShape, DataBuffers.of(checkScale(fixedScale)));
     Operand<TFloat32> newScaled = ExactOps.divide(q, checked, newScale);
     Operand<TFloat32> newFloor = q.math.floor(newScaled);
     Operand<TFloat32> residual = q.math.sub(newScaled, newFloor);
@@ -122,8 +123,7 @@ public final class AdaroundFakeQuantizer {
     this.softOutput = onGrid(q.withName("soft_output"), softRoundingValue);
     this.hardOutput = onGrid(q.withName("hard_output"), hardRoundingValue);
     Operand<TFloat32> roundUp =
-        q.dtypes.cast(
-            q.math.greaterEqual(residual, ExactOps.constant(q, 0.5f)), TFloat32.class);
+        q.dtypes.cast(q.math.greaterEqual(residual, ExactOps.constant(q, 0.5f)), TFloat32.class);
     this.nearestOutput = onGrid(q.withName("nearest_output"), roundUp);
 
     this.fakeQuantEnabled =
@@ -142,8 +142,8 @@ public final class AdaroundFakeQuantizer {
    * after the weight's operation.
    *
    * @param weight a constant or a variable of the caller's graph, with a fully known shape
-   * @throws IllegalArgumentException if the spec does not fit the weight (channel axis out of bounds,
-   *     unknown shape)
+   * @throws IllegalArgumentException if the spec does not fit the weight (channel axis out of
+   *     bounds, unknown shape)
    */
   public static AdaroundFakeQuantizer create(Ops tf, Operand<TFloat32> weight, QuantSpec spec) {
     return create(tf, weight, spec, weight.op().name());
@@ -156,8 +156,8 @@ public final class AdaroundFakeQuantizer {
   }
 
   /**
-   * As {@link #create(Ops, Operand, QuantSpec, String)}, with a grid chosen elsewhere (for example by
-   * {@link MseScaleSearch}): observing takes these scales instead of the min-max observer's.
+   * As {@link #create(Ops, Operand, QuantSpec, String)}, with a grid chosen elsewhere (for example
+   * by {@link MseScaleSearch}): observing takes these scales instead of the min-max observer's.
    *
    * @param scale one positive finite scale per channel (one per tensor), in channel order
    * @throws IllegalArgumentException if the count does not match the channels or a scale is not
@@ -252,7 +252,9 @@ public final class AdaroundFakeQuantizer {
     return softOutput;
   }
 
-  /** The hard-quantized weight, exactly {@code scale * integer} with the integer in [qmin, qmax]. */
+  /**
+   * The hard-quantized weight, exactly {@code scale * integer} with the integer in [qmin, qmax].
+   */
   public Operand<TFloat32> hardOutput() {
     return hardOutput;
   }

@@ -43,9 +43,7 @@ public final class ChannelLayout {
     int[] axes =
         scaleShape.length != shape.length
             ? new int[0]
-            : IntStream.range(0, shape.length)
-                .filter(a -> scaleShape[a] != 1)
-                .toArray();
+            : IntStream.range(0, shape.length).filter(a -> scaleShape[a] != 1).toArray();
     return new ChannelLayout(shape, axes);
   }
 

@@ -8,9 +8,9 @@ import java.util.Arrays;
  *
  * <p>Channels are given as axes of the weight. Most layers need one axis (Dense kernel {@code [in,
  * out]}: axis 1 or -1; Conv2D kernel {@code [h, w, in, out]}: axis 3 or -1). A depthwise kernel
- * {@code [h, w, in, multiplier]} has {@code in * multiplier} output channels: give both axes, {@code
- * perChannel(2, 3)}, and the channels are numbered row-major over them, as TF numbers the depthwise
- * outputs ({@code c = i * multiplier + m}).
+ * {@code [h, w, in, multiplier]} has {@code in * multiplier} output channels: give both axes,
+ * {@code perChannel(2, 3)}, and the channels are numbered row-major over them, as TF numbers the
+ * depthwise outputs ({@code c = i * multiplier + m}).
  *
  * <pre>{@code
  * QuantSpec.signed(4)                    // [-8, 7], per tensor
@@ -119,7 +119,11 @@ public final class QuantSpec {
     for (int i = 1; i < resolved.length; i++) {
       if (resolved[i] == resolved[i - 1]) {
         throw new IllegalArgumentException(
-            "channel axes " + Arrays.toString(channelAxes) + " name axis " + resolved[i] + " twice");
+            "channel axes "
+                + Arrays.toString(channelAxes)
+                + " name axis "
+                + resolved[i]
+                + " twice");
       }
     }
     return resolved;
@@ -130,7 +134,10 @@ public final class QuantSpec {
     return (float) (quantMax - quantMin) / 2;
   }
 
-  /** The reference's name of the scheme: {@code per_tensor_symmetric} or {@code per_channel_symmetric}. */
+  /**
+   * The reference's name of the scheme: {@code per_tensor_symmetric} or {@code
+   * per_channel_symmetric}.
+   */
   public String qscheme() {
     return isPerChannel() ? "per_channel_symmetric" : "per_tensor_symmetric";
   }

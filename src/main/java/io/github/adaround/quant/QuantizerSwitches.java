@@ -3,9 +3,11 @@ package io.github.adaround.quant;
 /**
  * The reference quantizer's three switches, as an immutable value.
  *
- * @param observerEnabled observing recomputes the scale and re-initialises V before the forward pass
+ * @param observerEnabled observing recomputes the scale and re-initialises V before the forward
+ *     pass
  * @param fakeQuantEnabled when false, the output is the weight itself
- * @param softRounding soft rounding {@code h(V)} when true, hard rounding {@code 1[V >= 0]} when false
+ * @param softRounding soft rounding {@code h(V)} when true, hard rounding {@code 1[V >= 0]} when
+ *     false
  */
 public record QuantizerSwitches(
     boolean observerEnabled, boolean fakeQuantEnabled, boolean softRounding) {

@@ -40,12 +40,11 @@ public final class RectifiedSigmoid {
 
   /**
    * {@code 1 / (1 + exp(-V))}, the reference's float32 formula. TF's fused {@code Sigmoid} kernel
-   * uses another approximation: where {@code h(V)} should be exactly 0 (weights on the grid) it lands
-   * 1 ulp below, and the clamp then zeroes their gradient. The division is a true division: TF's
-   * {@code Reciprocal} kernel is an approximation ({@code 1/2} comes out as {@code 0.49999997}). The
-   * exponent is capped at {@value
-   * #MAX_EXPONENT}: beyond it {@code exp} overflows and its gradient would be {@code 0 * inf = NaN};
-   * {@code h} is 0 there either way.
+   * uses another approximation: where {@code h(V)} should be exactly 0 (weights on the grid) it
+   * lands 1 ulp below, and the clamp then zeroes their gradient. The division is a true division:
+   * TF's {@code Reciprocal} kernel is an approximation ({@code 1/2} comes out as {@code
+   * 0.49999997}). The exponent is capped at {@value #MAX_EXPONENT}: beyond it {@code exp} overflows
+   * and its gradient would be {@code 0 * inf = NaN}; {@code h} is 0 there either way.
    */
   static Operand<TFloat32> sigmoid(Ops tf, Operand<TFloat32> v) {
     Operand<TFloat32> exponent =

@@ -3,9 +3,9 @@ package io.github.adaround.tf;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
 
 /**
@@ -37,8 +37,8 @@ public final class ExactOps {
    * <p>TF flushes subnormal inputs to zero, so {@code 1e-40 / 2^-23} would be 0 instead of {@code
    * 8.4e-34}. Here a subnormal {@code x} is rebuilt exactly in float64 from its bits ({@code
    * mantissa * 2^-149}), divided in float64 and rounded once to float32; a float64 quotient of two
-   * float32 values rounded to float32 is the correctly rounded float32 quotient. {@code x} must have
-   * the shape of the result ({@code y} may broadcast into it).
+   * float32 values rounded to float32 is the correctly rounded float32 quotient. {@code x} must
+   * have the shape of the result ({@code y} may broadcast into it).
    */
   public static Operand<TFloat32> divide(Ops tf, Operand<TFloat32> x, Operand<TFloat32> y) {
     Operand<TInt32> bits = tf.bitcast(x, TInt32.class);

@@ -1,6 +1,8 @@
 package io.github.adaround.tf;
 
-/** Turning user-facing names (weight variables such as {@code conv1/kernel}) into TF scope names. */
+/**
+ * Turning user-facing names (weight variables such as {@code conv1/kernel}) into TF scope names.
+ */
 public final class OpNames {
 
   private OpNames() {}
@@ -13,7 +15,9 @@ public final class OpNames {
         : cleaned;
   }
 
-  /** The node of a graph input reference: {@code ^ctrl}, {@code name:1} and {@code name} give name. */
+  /**
+   * The node of a graph input reference: {@code ^ctrl}, {@code name:1} and {@code name} give name.
+   */
   public static String nodeOf(String input) {
     String s = input.startsWith("^") ? input.substring(1) : input;
     int colon = s.indexOf(':');

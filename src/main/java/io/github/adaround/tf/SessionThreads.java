@@ -6,9 +6,9 @@ import org.tensorflow.proto.ConfigProto;
 
 /**
  * TF's CPU thread pools for a session: {@code intraOp} threads split one kernel (a MatMul, a
- * convolution, a large elementwise op), {@code interOp} threads run independent kernels side by side;
- * 0 lets TF choose (one per core for each). TF sizes its process-wide pools from the first session
- * of the process, so all sessions of a run should use the same settings.
+ * convolution, a large elementwise op), {@code interOp} threads run independent kernels side by
+ * side; 0 lets TF choose (one per core for each). TF sizes its process-wide pools from the first
+ * session of the process, so all sessions of a run should use the same settings.
  *
  * @param intraOp threads within one kernel, 0 for TF's default
  * @param interOp kernels run at once, 0 for TF's default

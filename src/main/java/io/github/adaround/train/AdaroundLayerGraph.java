@@ -60,7 +60,8 @@ public final class AdaroundLayerGraph {
         t.withName("input").placeholder(TFloat32.class, Placeholder.shape(batched(inputSample)));
     this.target =
         t.withName("target").placeholder(TFloat32.class, Placeholder.shape(batched(targetSample)));
-    this.iteration = t.withName("iteration").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+    this.iteration =
+        t.withName("iteration").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
     this.quantizedOutput = layer.apply(t, input, quantizer.softOutput());
     this.hardOutput = layer.apply(t, input, quantizer.hardOutput());
     this.nearestOutput = layer.apply(t, input, quantizer.nearestOutput());

@@ -19,7 +19,8 @@ public final class SampleSet implements Samples {
   public SampleSet(float[] values, Shape sampleShape) {
     long size = sampleShape.size();
     if (size <= 0 || sampleShape.hasUnknownDimension()) {
-      throw new IllegalArgumentException("sample shape must be known and non-empty: " + sampleShape);
+      throw new IllegalArgumentException(
+          "sample shape must be known and non-empty: " + sampleShape);
     }
     if (values.length % size != 0) {
       throw new IllegalArgumentException(

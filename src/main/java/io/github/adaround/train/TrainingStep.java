@@ -24,8 +24,7 @@ public final class TrainingStep {
    * @param inputs the layer's inputs on the calibration samples (shape checked by the caller)
    * @param targets the FP layer's outputs on the same samples
    */
-  public TrainingStep(
-      Session session, AdaroundLayerGraph graph, Samples inputs, Samples targets) {
+  public TrainingStep(Session session, AdaroundLayerGraph graph, Samples inputs, Samples targets) {
     this.session = session;
     this.graph = graph;
     this.inputs = inputs;

@@ -20,9 +20,9 @@ import org.tensorflow.types.TFloat32;
  *   V = V - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)       (PyTorch's Adam)
  * </pre>
  *
- * {@code ApplyAdam} adds epsilon before the bias correction; feeding it {@code eps * sqrt(1 - b2^t)}
- * makes the two formulas equal. The powers {@code b1^t}, {@code b2^t} are updated only after the
- * kernel has run (control dependencies), so identical runs give identical bits; the framework's
+ * {@code ApplyAdam} adds epsilon before the bias correction; feeding it {@code eps * sqrt(1 -
+ * b2^t)} makes the two formulas equal. The powers {@code b1^t}, {@code b2^t} are updated only after
+ * the kernel has run (control dependencies), so identical runs give identical bits; the framework's
  * {@code Adam.minimize} races there and trains every variable of the graph.
  */
 public final class VAdamStep {
@@ -41,8 +41,10 @@ public final class VAdamStep {
             .placeholderWithDefault(tf.constant(learningRate), Shape.scalar());
     Variable<TFloat32> m = tf.withName("m").variable(shape, TFloat32.class);
     Variable<TFloat32> vv = tf.withName("v").variable(shape, TFloat32.class);
-    Variable<TFloat32> beta1Power = tf.withName("beta1_power").variable(Shape.scalar(), TFloat32.class);
-    Variable<TFloat32> beta2Power = tf.withName("beta2_power").variable(Shape.scalar(), TFloat32.class);
+    Variable<TFloat32> beta1Power =
+        tf.withName("beta1_power").variable(Shape.scalar(), TFloat32.class);
+    Variable<TFloat32> beta2Power =
+        tf.withName("beta2_power").variable(Shape.scalar(), TFloat32.class);
     Operand<TFloat32> beta1 = ExactOps.constant(tf, adam.beta1());
     Operand<TFloat32> beta2 = ExactOps.constant(tf, adam.beta2());
     Operand<TFloat32> one = ExactOps.constant(tf, 1f);

@@ -27,8 +27,7 @@ class QuantizeCommandTest {
   private Run quantize(Path out, String... extra) {
     List<String> args =
         new java.util.ArrayList<>(
-            List.of(
-                "quantize", "--model", MODEL, "--out", out.toString(), "--data-dir", SUBSET));
+            List.of("quantize", "--model", MODEL, "--out", out.toString(), "--data-dir", SUBSET));
     args.addAll(List.of(extra));
     return run(args.toArray(String[]::new));
   }
@@ -65,11 +64,17 @@ class QuantizeCommandTest {
     }
     Path events;
     try (Stream<Path> logs = Files.list(out.resolve("logs"))) {
-      events = logs.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents")).findFirst().orElseThrow();
+      events =
+          logs.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents"))
+              .findFirst()
+              .orElseThrow();
     }
     List<String> records = eventRecords(events);
     for (String tag :
-        List.of("conv1/kernel/reconstruction", "dw/depthwise_kernel/regularization", "logits/kernel/beta")) {
+        List.of(
+            "conv1/kernel/reconstruction",
+            "dw/depthwise_kernel/regularization",
+            "logits/kernel/beta")) {
       assertTrue(records.stream().anyMatch(rec -> rec.contains(tag)), tag + " in the event file");
     }
   }
@@ -80,12 +85,20 @@ class QuantizeCommandTest {
     Path kept = Files.writeString(out.resolve("keep.txt"), "mine");
     Path npy = Files.write(dir.resolve("bad.npy"), new byte[] {1, 2, 3});
 
-    assertOneLine(quantize(out), "adaround quantize: " + out + ": folder exists and is not empty (use --force)");
+    assertOneLine(
+        quantize(out),
+        "adaround quantize: " + out + ": folder exists and is not empty (use --force)");
     Path fresh = dir.resolve("fresh");
-    assertOneLine(quantize(fresh, "--bits", "9"), "adaround quantize: --bits must be in 2..8, got 9");
-    assertOneLine(quantize(fresh, "--iterations", "0"), "adaround quantize: --iterations must be at least 1");
-    assertOneLine(quantize(fresh, "--grid", "best"), "adaround quantize: --grid must be minmax or mse, got best");
-    assertOneLine(quantize(fresh, "--storage", "int4"), "adaround quantize: --storage must be float or codes, got int4");
+    assertOneLine(
+        quantize(fresh, "--bits", "9"), "adaround quantize: --bits must be in 2..8, got 9");
+    assertOneLine(
+        quantize(fresh, "--iterations", "0"), "adaround quantize: --iterations must be at least 1");
+    assertOneLine(
+        quantize(fresh, "--grid", "best"),
+        "adaround quantize: --grid must be minmax or mse, got best");
+    assertOneLine(
+        quantize(fresh, "--storage", "int4"),
+        "adaround quantize: --storage must be float or codes, got int4");
     assertOneLine(
         quantize(fresh, "--calibration", "5000"),
         "adaround quantize: the training split holds 1024 samples, --calibration asks for 5000");

@@ -32,8 +32,20 @@ class ResumeTest {
     List<String> args =
         new ArrayList<>(
             List.of(
-                "quantize", "--model", MODEL, "--out", out.toString(), "--data-dir", SUBSET,
-                "--calibration", "128", "--iterations", "300", "--per-channel", "--bits", "3"));
+                "quantize",
+                "--model",
+                MODEL,
+                "--out",
+                out.toString(),
+                "--data-dir",
+                SUBSET,
+                "--calibration",
+                "128",
+                "--iterations",
+                "300",
+                "--per-channel",
+                "--bits",
+                "3"));
     args.addAll(List.of(extra));
     return args;
   }

@@ -83,7 +83,8 @@ class AdaroundEngineTest {
   }
 
   private static List<LayerReport> quantize(QuantizeConfig config, Path out) throws Exception {
-    return new AdaroundEngine(config, EngineListener.SILENT).run(MODEL, Calibration.of(calibration, 64), out);
+    return new AdaroundEngine(config, EngineListener.SILENT)
+        .run(MODEL, Calibration.of(calibration, 64), out);
   }
 
   @Test
@@ -112,8 +113,12 @@ class AdaroundEngineTest {
       assertEquals(original.signatures().toString(), quantized.signatures().toString());
       for (LayerReport layer : reports) {
         float[] w = variable(quantized, layer.weight());
-        JsonArray entries = encodings.getAsJsonObject("param_encodings").getAsJsonArray(layer.weight());
-        QuantSpec spec = QuantSpec.signed(3).perChannel(layer.op().equals("DepthwiseConv2dNative") ? new int[] {2, 3} : new int[] {-1});
+        JsonArray entries =
+            encodings.getAsJsonObject("param_encodings").getAsJsonArray(layer.weight());
+        QuantSpec spec =
+            QuantSpec.signed(3)
+                .perChannel(
+                    layer.op().equals("DepthwiseConv2dNative") ? new int[] {2, 3} : new int[] {-1});
         ChannelLayout channels = ChannelLayout.of(layer.shape(), spec);
         assertEquals(channels.channels(), entries.size(), layer.weight());
         for (int i = 0; i < w.length; i++) {
@@ -126,7 +131,8 @@ class AdaroundEngineTest {
           assertEquals(3 * scale, e.get("max").getAsFloat(), 0f);
         }
       }
-      for (String bias : List.of("conv1/bias", "dw/bias", "pw/bias", "dense1/bias", "logits/bias")) {
+      for (String bias :
+          List.of("conv1/bias", "dw/bias", "pw/bias", "dense1/bias", "logits/bias")) {
         assertArrayEquals(variable(original, bias), variable(quantized, bias), bias);
       }
     }
@@ -170,7 +176,9 @@ class AdaroundEngineTest {
   void codesStorageIsAQuarterOfTheBytesWithTheSameOutputsAndRunsAreReproducible(@TempDir Path dir)
       throws Exception {
     QuantizeConfig config =
-        QuantizeConfig.DEFAULT.withPerChannel(true).withRecipe(AdaroundRecipe.PAPER.withIterations(20));
+        QuantizeConfig.DEFAULT
+            .withPerChannel(true)
+            .withRecipe(AdaroundRecipe.PAPER.withIterations(20));
     Path floats = dir.resolve("float");
     Path again = dir.resolve("again");
     Path codes = dir.resolve("codes");
@@ -192,7 +200,11 @@ class AdaroundEngineTest {
     try (SavedModelBundle b = SavedModelBundle.load(codes.toString(), "serve")) {
       for (LayerReport layer : reports) {
         try (Result r =
-            b.session().runner().fetch(layer.weight() + "/codes").fetch(layer.weight() + "/scale").run()) {
+            b.session()
+                .runner()
+                .fetch(layer.weight() + "/codes")
+                .fetch(layer.weight() + "/scale")
+                .run()) {
           assertEquals(DataType.DT_UINT8, r.get(0).dataType());
           codeBytes += r.get(0).numBytes() + r.get(1).numBytes();
           floatBytes += 4 * r.get(0).numBytes();
@@ -216,7 +228,8 @@ class AdaroundEngineTest {
         "the wild learning rate must make some layer worse than nearest");
     assertTrue(guarded.stream().anyMatch(g -> g.rounding().equals("nearest")));
     for (LayerReport g : guarded) {
-      assertTrue(g.adaroundError() <= g.nearestError(), g.weight() + " exported worse than nearest");
+      assertTrue(
+          g.adaroundError() <= g.nearestError(), g.weight() + " exported worse than nearest");
       assertEquals(g.rounding().equals("nearest"), g.note() != null, g.weight());
     }
   }
@@ -234,19 +247,30 @@ class AdaroundEngineTest {
                   org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
       float[] huge = new float[8];
       java.util.Arrays.fill(huge, 3e38f);
-      var w = tf.withSubScope("dense").withName("kernel").variable(tf.constant(org.tensorflow.ndarray.Shape.of(4, 2), org.tensorflow.ndarray.buffer.DataBuffers.of(huge, true, false)));
+      var w =
+          tf.withSubScope("dense")
+              .withName("kernel")
+              .variable(
+                  tf.constant(
+                      org.tensorflow.ndarray.Shape.of(4, 2),
+                      org.tensorflow.ndarray.buffer.DataBuffers.of(huge, true, false)));
       var y = tf.withName("y").linalg.matMul(x, w);
       session.initialize();
       SavedModelBundle.exporter(model.toString())
           .withSession(session)
-          .withSignature(org.tensorflow.Signature.builder("serving_default").input("x", x).output("y", y).build())
+          .withSignature(
+              org.tensorflow.Signature.builder("serving_default")
+                  .input("x", x)
+                  .output("y", y)
+                  .build())
           .export();
     }
     float[] ones = new float[16 * 4];
     java.util.Arrays.fill(ones, 1f);
     List<LayerReport> reports =
         new AdaroundEngine(
-                QuantizeConfig.DEFAULT.withRecipe(AdaroundRecipe.PAPER.withIterations(20).withReportEvery(5)),
+                QuantizeConfig.DEFAULT.withRecipe(
+                    AdaroundRecipe.PAPER.withIterations(20).withReportEvery(5)),
                 EngineListener.SILENT)
             .run(model, Calibration.of(ones, 16), dir.resolve("out"));
     LayerReport dense = reports.get(0);

@@ -138,5 +138,4 @@ final class LossCaseCheck {
     }
     return m;
   }
-
 }

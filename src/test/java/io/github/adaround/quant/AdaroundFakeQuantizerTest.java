@@ -16,7 +16,9 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
-/** What the reference vectors cannot show: TF layouts, any channel axis, every bit width, errors. */
+/**
+ * What the reference vectors cannot show: TF layouts, any channel axis, every bit width, errors.
+ */
 class AdaroundFakeQuantizerTest {
 
   /** Quantizes {@code weight}, transposed by {@code perm}, and returns [scale, V, soft, hard]. */
@@ -179,7 +181,9 @@ class AdaroundFakeQuantizerTest {
           AdaroundFakeQuantizer.create(f.tf, w, QuantSpec.signed(4), "dense/kernel");
       var poison =
           f.tf.assign(
-              w, f.constant(Shape.of(2, 3), new float[] {1, Float.NaN, 0, 2, 1, Float.POSITIVE_INFINITY}));
+              w,
+              f.constant(
+                  Shape.of(2, 3), new float[] {1, Float.NaN, 0, 2, 1, Float.POSITIVE_INFINITY}));
       f.session().initialize();
       FakeQuantizerSession runner = new FakeQuantizerSession(f.session(), q);
       runner.observe();

@@ -73,7 +73,8 @@ class MseScaleSearchTest {
       QuantSpec spec = QuantSpec.signed(3).perChannel(1);
       float[] scales = MseScaleSearch.scales(w, new long[] {4, 3}, spec);
       AdaroundFakeQuantizer q =
-          AdaroundFakeQuantizer.createWithScale(f.tf, f.constant(Shape.of(4, 3), w), spec, "w", scales);
+          AdaroundFakeQuantizer.createWithScale(
+              f.tf, f.constant(Shape.of(4, 3), w), spec, "w", scales);
       f.run(q.observe());
       assertArrayEquals(scales, f.floats(q.scale()));
       float[] nearest = f.floats(q.nearestOutput());

@@ -92,11 +92,15 @@ final class QuantizerCaseCheck {
               .fetch(q.hardOutput())
               .fetch(gradV)
               .run()) {
-        t.within("h_soft_preclamp", field(c, "h_soft_preclamp"), TensorData.floats(r.get(0)), i -> 3e-7);
+        t.within(
+            "h_soft_preclamp", field(c, "h_soft_preclamp"), TensorData.floats(r.get(0)), i -> 3e-7);
         t.within("h_soft", field(c, "h_soft"), TensorData.floats(r.get(1)), i -> 3e-7);
         t.bitExact("h_hard", field(c, "h_hard"), TensorData.floats(r.get(2)));
         t.within(
-            "out_soft", field(c, "out_soft"), TensorData.floats(r.get(3)), i -> 1e-6 * elementScale[i]);
+            "out_soft",
+            field(c, "out_soft"),
+            TensorData.floats(r.get(3)),
+            i -> 1e-6 * elementScale[i]);
         t.bitExact("out_hard", field(c, "out_hard"), TensorData.floats(r.get(4)));
         float[] grad = TensorData.floats(r.get(5));
         t.within(

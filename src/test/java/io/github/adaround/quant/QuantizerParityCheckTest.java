@@ -29,8 +29,17 @@ class QuantizerParityCheckTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "observer_scale", "scale", "X_q", "X_q_floor", "residual", "V_init", "h_soft_preclamp",
-        "h_soft", "out_soft", "out_hard", "grad_V"
+        "observer_scale",
+        "scale",
+        "X_q",
+        "X_q_floor",
+        "residual",
+        "V_init",
+        "h_soft_preclamp",
+        "h_soft",
+        "out_soft",
+        "out_hard",
+        "grad_V"
       })
   void oneMovedFloatIsReported(String field) {
     JsonObject c = firstCase("pc_4bit_conv_8x3x3x3");

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * The folder of PyTorch reference vectors that the {@code torch-parity} tests check against: the
- * system property {@code adaround.vectors.dir}, by default {@code ../shared/reference/torch-vectors}.
+ * system property {@code adaround.vectors.dir}, by default {@code
+ * ../shared/reference/torch-vectors}.
  */
 public final class ReferenceVectors {
 
@@ -22,7 +23,11 @@ public final class ReferenceVectors {
     Path dir = Path.of(System.getProperty(PROPERTY, "../shared/reference/torch-vectors"));
     if (!Files.isDirectory(dir)) {
       throw new IllegalStateException(
-          "reference vectors folder " + dir.toAbsolutePath() + " does not exist (set -D" + PROPERTY + ")");
+          "reference vectors folder "
+              + dir.toAbsolutePath()
+              + " does not exist (set -D"
+              + PROPERTY
+              + ")");
     }
     return dir;
   }

@@ -53,7 +53,16 @@ public final class Tolerance {
   public void withinRelative(String field, double expected, double actual, double relative) {
     if (!(Math.abs(actual - expected) <= relative * Math.abs(expected))) {
       mismatches.add(
-          label + ": " + field + " expected " + expected + " got " + actual + " (rel " + relative + ")");
+          label
+              + ": "
+              + field
+              + " expected "
+              + expected
+              + " got "
+              + actual
+              + " (rel "
+              + relative
+              + ")");
     }
   }
 
@@ -88,7 +97,18 @@ public final class Tolerance {
 
   private void report(String field, int index, float expected, float actual, String rule) {
     mismatches.add(
-        label + ": " + field + "[" + index + "] expected " + expected + " got " + actual + " (" + rule + ")");
+        label
+            + ": "
+            + field
+            + "["
+            + index
+            + "] expected "
+            + expected
+            + " got "
+            + actual
+            + " ("
+            + rule
+            + ")");
   }
 
   public List<String> mismatches() {

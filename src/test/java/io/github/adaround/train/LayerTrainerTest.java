@@ -19,7 +19,6 @@ import org.tensorflow.Result;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.nn.Conv2d;
 import org.tensorflow.types.TFloat32;
 
 /** The per-layer loop in a user's graph: reproducible, V-only, and better than nearest rounding. */
@@ -91,15 +90,27 @@ class LayerTrainerTest {
   void trainingChangesOnlyThisLayersV() {
     try (GraphFixture f = new GraphFixture()) {
       Variable<TFloat32> fpWeight =
-          f.tf.withName("dense_kernel").variable(f.constant(Shape.of(32, 16), scaled(randn(21, 512), 0.2f)));
-      Variable<TFloat32> unrelated = f.tf.withName("other").variable(f.constant(Shape.of(3), randn(22, 3)));
+          f.tf
+              .withName("dense_kernel")
+              .variable(f.constant(Shape.of(32, 16), scaled(randn(21, 512), 0.2f)));
+      Variable<TFloat32> unrelated =
+          f.tf.withName("other").variable(f.constant(Shape.of(3), randn(22, 3)));
       AdaroundFakeQuantizer secondLayer =
           AdaroundFakeQuantizer.create(
-              f.tf, f.constant(Shape.of(16, 8), randn(23, 128)), QuantSpec.signed(4), "dense_1/kernel");
+              f.tf,
+              f.constant(Shape.of(16, 8), randn(23, 128)),
+              QuantSpec.signed(4),
+              "dense_1/kernel");
       LayerFunction layer = dense(f, randn(24, 16));
       AdaroundLayerGraph g =
           AdaroundLayerGraph.create(
-              f.tf, fpWeight, "dense/kernel", QuantSpec.signed(4), layer, DENSE_IN, DENSE_OUT,
+              f.tf,
+              fpWeight,
+              "dense/kernel",
+              QuantSpec.signed(4),
+              layer,
+              DENSE_IN,
+              DENSE_OUT,
               AdaroundRecipe.PAPER.withIterations(200));
       f.session().initialize();
       f.run(secondLayer.observe());
@@ -122,7 +133,11 @@ class LayerTrainerTest {
 
   /** Sum of squared differences between the layer outputs with two weights, over all samples. */
   private static double outputError(
-      GraphFixture f, AdaroundLayerGraph g, Operand<TFloat32> output, SampleSet inputs, SampleSet targets) {
+      GraphFixture f,
+      AdaroundLayerGraph g,
+      Operand<TFloat32> output,
+      SampleSet inputs,
+      SampleSet targets) {
     int[] all = new int[inputs.count()];
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
@@ -160,7 +175,13 @@ class LayerTrainerTest {
       QuantSpec spec = QuantSpec.signed(4).perChannel(-1);
       AdaroundLayerGraph g =
           AdaroundLayerGraph.create(
-              f.tf, weight, "dense/kernel", spec, layer, DENSE_IN, DENSE_OUT,
+              f.tf,
+              weight,
+              "dense/kernel",
+              spec,
+              layer,
+              DENSE_IN,
+              DENSE_OUT,
               AdaroundRecipe.PAPER.withIterations(2000).withReportEvery(400));
       List<LossReport> heard = new ArrayList<>();
       LayerResult result = new LayerTrainer(f.session(), g).train(inputs, targets, heard::add);
@@ -172,7 +193,8 @@ class LayerTrainerTest {
       assertTrue(result.changedFromNearest() > 0);
       // 2000 steps at lr 1e-3 move V by at most 2: part of h is still soft before hardening.
       assertTrue(result.softShare() > 0 && result.softShare() < 1, "soft " + result.softShare());
-      assertEquals(List.of(399, 799, 1199, 1599, 1999), heard.stream().map(LossReport::iteration).toList());
+      assertEquals(
+          List.of(399, 799, 1199, 1599, 1999), heard.stream().map(LossReport::iteration).toList());
       assertEquals(heard, result.reports());
       assertEquals(0f, heard.get(0).regularization(), "warm start: iterations below 400");
       assertTrue(heard.get(1).regularization() > 0);
@@ -189,14 +211,19 @@ class LayerTrainerTest {
       Operand<TFloat32> bias = f.constant(Shape.of(8), scaled(randn(42, 8), 0.1f));
       LayerFunction layer =
           (tf, x, k) ->
-              tf.nn.relu6(
-                  tf.nn.biasAdd(tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), "SAME"), bias));
+              tf.nn.relu6(tf.nn.biasAdd(tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), "SAME"), bias));
       SampleSet inputs = new SampleSet(randn(43, 128 * 8 * 8 * 8), in);
       SampleSet targets = fpTargets(f, layer, weight, inputs, out);
       QuantSpec spec = QuantSpec.signed(4).perChannel(3);
       AdaroundLayerGraph g =
           AdaroundLayerGraph.create(
-              f.tf, weight, "conv/kernel", spec, layer, in, out,
+              f.tf,
+              weight,
+              "conv/kernel",
+              spec,
+              layer,
+              in,
+              out,
               AdaroundRecipe.PAPER.withIterations(2000));
       LayerResult result =
           new LayerTrainer(f.session(), g).train(inputs, targets, TrainingListener.SILENT);
@@ -214,8 +241,14 @@ class LayerTrainerTest {
       LayerFunction layer = dense(f, new float[16]);
       AdaroundLayerGraph g =
           AdaroundLayerGraph.create(
-              f.tf, f.constant(Shape.of(32, 16), randn(51, 512)), "dense/kernel",
-              QuantSpec.signed(4), layer, DENSE_IN, DENSE_OUT, AdaroundRecipe.PAPER.withIterations(5));
+              f.tf,
+              f.constant(Shape.of(32, 16), randn(51, 512)),
+              "dense/kernel",
+              QuantSpec.signed(4),
+              layer,
+              DENSE_IN,
+              DENSE_OUT,
+              AdaroundRecipe.PAPER.withIterations(5));
       LayerTrainer trainer = new LayerTrainer(f.session(), g);
       SampleSet inputs = new SampleSet(new float[4 * 32], DENSE_IN);
       assertEquals(

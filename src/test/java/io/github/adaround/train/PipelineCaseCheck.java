@@ -21,8 +21,8 @@ import org.tensorflow.types.TInt64;
 
 /**
  * Replays one run of {@code pipeline_step.json} (quantizer, linear layer, reference loss, backward,
- * Adam on V) as a trajectory from its {@code V_start}, through {@link AdaroundLayerGraph}, and lists
- * what differs beyond the README's tolerances.
+ * Adam on V) as a trajectory from its {@code V_start}, through {@link AdaroundLayerGraph}, and
+ * lists what differs beyond the README's tolerances.
  */
 final class PipelineCaseCheck {
 
@@ -60,7 +60,8 @@ final class PipelineCaseCheck {
       Operand<TFloat32> vNow = tf.snapshot(layer.quantizer().v());
 
       session.run(layer.initialize());
-      t.bitExact("scale", RefTensor.parse(run.get("scale")), floats(session, layer.quantizer().scale()));
+      t.bitExact(
+          "scale", RefTensor.parse(run.get("scale")), floats(session, layer.quantizer().scale()));
       t.withinUlps("V_init", RefTensor.parse(run.get("V_init")), floats(session, vNow), 1);
       try (TFloat32 vStart = RefTensor.parse(run.get("V_start")).toTensor()) {
         session.runner().feed(vFeed, vStart).addTarget(setV).run().close();
@@ -87,13 +88,19 @@ final class PipelineCaseCheck {
                     .fetch(layer.adam().gradient())
                     .addTarget(layer.adam().step())
                     .run()) {
-          t.within(at + "q_weight", field(step, "q_weight"), TensorData.floats(r.get(0)), i -> 8e-6 * scale);
-          t.within(at + "q_out", field(step, "q_out"), TensorData.floats(r.get(1)), i -> 2e-6 * maxFp);
+          t.within(
+              at + "q_weight",
+              field(step, "q_weight"),
+              TensorData.floats(r.get(0)),
+              i -> 8e-6 * scale);
+          t.within(
+              at + "q_out", field(step, "q_out"), TensorData.floats(r.get(1)), i -> 2e-6 * maxFp);
           float reg = TensorData.scalar(r.get(2));
           if (step.get("regularization").getAsFloat() == 0f) {
             t.check(reg == 0f, at + "regularization " + reg + " in warm start");
           } else {
-            t.withinRelative(at + "regularization", step.get("regularization").getAsFloat(), reg, 2e-6);
+            t.withinRelative(
+                at + "regularization", step.get("regularization").getAsFloat(), reg, 2e-6);
           }
           t.withinRelative(
               at + "reconstruction",
@@ -106,7 +113,8 @@ final class PipelineCaseCheck {
           t.within(at + "grad_V", grad, g, i -> gradBound);
           t.sameZeroPattern(at + "grad_V", grad, g);
         }
-        t.within(at + "V_after_step", field(step, "V_after_step"), floats(session, vNow), i -> 3e-7);
+        t.within(
+            at + "V_after_step", field(step, "V_after_step"), floats(session, vNow), i -> 3e-7);
       }
     }
     return t.mismatches();
