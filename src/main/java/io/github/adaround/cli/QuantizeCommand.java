@@ -13,7 +13,8 @@ import io.github.adaround.engine.QuantizeConfig;
 import io.github.adaround.engine.RunState;
 import io.github.adaround.engine.Storage;
 import io.github.adaround.graph.QuantizableLayer;
-import io.github.adaround.model.SavedModelClassifier;
+import io.github.adaround.model.ModelException;
+import io.github.adaround.model.SavedModels;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.LossReport;
 import java.io.PrintWriter;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.tensorflow.SavedModelBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -278,9 +280,7 @@ final class QuantizeCommand implements Callable<Integer> {
     String source;
     if (calibrationNpy != null) {
       NpyArray array = NpyReader.read(calibrationNpy);
-      try (SavedModelClassifier classifier = SavedModelClassifier.load(model)) {
-        array.requireShape(classifier.inputShape());
-      }
+      array.requireShape(inputShape());
       values = array.values();
       available = Math.toIntExact(array.shape()[0]);
       source = calibrationNpy + " holds";
@@ -305,6 +305,22 @@ final class QuantizeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserException(
           (calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
+    }
+  }
+
+  /** The input shape of the signature to be fed; -1 where any size goes. */
+  private long[] inputShape() throws ModelException {
+    try (SavedModelBundle bundle = SavedModels.load(model, Set.copyOf(allowedOps))) {
+      return bundle.signatures().stream()
+          .filter(s -> s.key().equals(signature))
+          .findFirst()
+          .orElseThrow(() -> new ModelException(model, "no signature '" + signature + "'"))
+          .getInputs()
+          .values()
+          .iterator()
+          .next()
+          .shape
+          .asArray();
     }
   }
 

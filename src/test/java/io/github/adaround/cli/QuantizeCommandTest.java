@@ -110,6 +110,108 @@ class QuantizeCommandTest {
     assertTrue(Files.notExists(fresh));
   }
 
+  /**
+   * A model {@code y = x W} (W: {@code dense/kernel}, 4x2) with the given weights, or {@code y = x
+   * + 1}.
+   */
+  private static Path tinyModel(Path folder, float[] weights) throws IOException {
+    try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
+        org.tensorflow.Session session = new org.tensorflow.Session(graph)) {
+      var tf = org.tensorflow.op.Ops.create(graph);
+      var x =
+          tf.withName("x")
+              .placeholder(
+                  org.tensorflow.types.TFloat32.class,
+                  org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
+      org.tensorflow.Operand<org.tensorflow.types.TFloat32> y;
+      if (weights == null) {
+        y = tf.withName("y").math.add(x, tf.constant(1f));
+      } else {
+        var w =
+            tf.withSubScope("dense")
+                .withName("kernel")
+                .variable(
+                    tf.constant(
+                        org.tensorflow.ndarray.Shape.of(4, 2),
+                        org.tensorflow.ndarray.buffer.DataBuffers.of(weights, true, false)));
+        y = tf.withName("y").linalg.matMul(x, w);
+      }
+      session.initialize();
+      org.tensorflow.SavedModelBundle.exporter(folder.toString())
+          .withSession(session)
+          .withSignature(
+              org.tensorflow.Signature.builder("serving_default")
+                  .input("x", x)
+                  .output("y", y)
+                  .build())
+          .export();
+    }
+    return folder;
+  }
+
+  @Test
+  void modelsThatCannotBeQuantizedAreRefusedInOneLine() throws IOException {
+    float[] nan = new float[8];
+    nan[5] = Float.NaN;
+    Path poisoned = tinyModel(dir.resolve("nan"), nan);
+    Path plain = tinyModel(dir.resolve("plain"), null);
+    Path npy = dir.resolve("x.npy");
+    writeNpy(npy, 16, 4);
+    Path fresh = dir.resolve("fresh");
+
+    assertOneLine(
+        run(
+            "quantize",
+            "--model",
+            poisoned.toString(),
+            "--out",
+            fresh.toString(),
+            "--calibration-npy",
+            npy.toString(),
+            "--calibration",
+            "16"),
+        "adaround quantize: layer y: weight 'dense/kernel' contains NaN or Inf");
+    assertOneLine(
+        run(
+            "quantize",
+            "--model",
+            plain.toString(),
+            "--out",
+            fresh.toString(),
+            "--calibration-npy",
+            npy.toString(),
+            "--calibration",
+            "16"),
+        "adaround quantize: "
+            + plain
+            + ": no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
+    assertOneLine(
+        quantize(fresh, "--signature", "predict"),
+        "adaround quantize: " + MODEL + ": no signature 'predict'");
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    Run unwritable = quantize(file.resolve("out"));
+    assertEquals(1, unwritable.status(), unwritable.err());
+    assertEquals(1, unwritable.err().lines().count(), unwritable.err());
+    assertTrue(unwritable.err().startsWith("adaround quantize: "), unwritable.err());
+    assertTrue(Files.notExists(fresh));
+  }
+
+  /** A float32 .npy of {@code n} rows of {@code width} values in [0, 1). */
+  private static void writeNpy(Path file, int n, int width) throws IOException {
+    String header =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (" + n + ", " + width + "), }";
+    int total = 10 + header.length() + 1;
+    header = header + " ".repeat((64 - total % 64) % 64) + "\n";
+    ByteBuffer b =
+        ByteBuffer.allocate(10 + header.length() + 4 * n * width).order(ByteOrder.LITTLE_ENDIAN);
+    b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+    b.putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+    for (int i = 0; i < n * width; i++) {
+      b.putFloat((i % 7) / 7f);
+    }
+    Files.write(file, b.array());
+  }
+
   private static void assertOneLine(Run run, String message) {
     assertEquals(message + System.lineSeparator(), run.err());
     assertEquals(1, run.status(), run.err());
