@@ -285,6 +285,34 @@ class AdaroundEngineTest {
   }
 
   @Test
+  void aTf1StyleModelWithAFixedBatchIsQuantizedInChunks(@TempDir Path dir) throws Exception {
+    Path model = io.github.adaround.graph.Tf1StyleModel.export(dir.resolve("tf1"));
+    float[] images = io.github.adaround.tf.GraphFixture.randn(7, 20 * 16 * 16 * 3);
+    Path out = dir.resolve("q");
+    List<LayerReport> reports =
+        new AdaroundEngine(
+                QuantizeConfig.DEFAULT
+                    .withPerChannel(true)
+                    .withRecipe(AdaroundRecipe.PAPER.withIterations(20)),
+                EngineListener.SILENT)
+            .run(model, Calibration.of(images, 20), out);
+
+    assertEquals(
+        List.of("conv2d/kernel", "conv2d_1/kernel", "depthwise/depthwise_kernel", "dense/kernel"),
+        reports.stream().map(LayerReport::weight).toList());
+    try (SavedModelBundle quantized = SavedModelBundle.load(out.toString(), "serve")) {
+      for (LayerReport layer : reports) {
+        float[] w = variable(quantized, layer.weight());
+        ChannelLayout channels = ChannelLayout.ofScaleShape(layer.shape(), layer.scaleShape());
+        for (int i = 0; i < w.length; i++) {
+          float scale = layer.scale()[channels.channelOf(i)];
+          assertEquals(Math.round(w[i] / scale) * scale, w[i], 0f, layer.weight() + " at " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void calibrationSamplesWithNaNAreRefused() {
     float[] bad = calibration.clone();
     bad[784 * 3 + 5] = Float.NaN;
