@@ -21,13 +21,12 @@ final class ModelSession implements AutoCloseable {
   private static final int CHUNK = 256;
 
   private final SavedModelBundle bundle;
-  private final Signature signature;
   private final String inputName;
   private final Shape inputShape;
 
   ModelSession(SavedModelBundle bundle, String signatureKey) {
     this.bundle = bundle;
-    this.signature =
+    Signature signature =
         bundle.signatures().stream()
             .filter(s -> s.key().equals(signatureKey))
             .findFirst()
@@ -44,11 +43,6 @@ final class ModelSession implements AutoCloseable {
     this.inputShape = input.shape;
   }
 
-  /** The signature's input shape; -1 where any size goes. */
-  Shape inputShape() {
-    return inputShape;
-  }
-
   /** One sample's shape: the input shape without its batch axis. */
   Shape sampleShape() {
     long[] dims = inputShape.asArray();
@@ -57,10 +51,6 @@ final class ModelSession implements AutoCloseable {
 
   SavedModelBundle bundle() {
     return bundle;
-  }
-
-  Signature signature() {
-    return signature;
   }
 
   /**
