@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.cli.AdaroundCliTest.Run;
+import io.github.adaround.model.TinyDenseModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -110,51 +111,12 @@ class QuantizeCommandTest {
     assertTrue(Files.notExists(fresh));
   }
 
-  /**
-   * A model {@code y = x W} (W: {@code dense/kernel}, 4x2) with the given weights, or {@code y = x
-   * + 1}.
-   */
-  private static Path tinyModel(Path folder, float[] weights) throws IOException {
-    try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
-        org.tensorflow.Session session = new org.tensorflow.Session(graph)) {
-      var tf = org.tensorflow.op.Ops.create(graph);
-      var x =
-          tf.withName("x")
-              .placeholder(
-                  org.tensorflow.types.TFloat32.class,
-                  org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
-      org.tensorflow.Operand<org.tensorflow.types.TFloat32> y;
-      if (weights == null) {
-        y = tf.withName("y").math.add(x, tf.constant(1f));
-      } else {
-        var w =
-            tf.withSubScope("dense")
-                .withName("kernel")
-                .variable(
-                    tf.constant(
-                        org.tensorflow.ndarray.Shape.of(4, 2),
-                        org.tensorflow.ndarray.buffer.DataBuffers.of(weights, true, false)));
-        y = tf.withName("y").linalg.matMul(x, w);
-      }
-      session.initialize();
-      org.tensorflow.SavedModelBundle.exporter(folder.toString())
-          .withSession(session)
-          .withSignature(
-              org.tensorflow.Signature.builder("serving_default")
-                  .input("x", x)
-                  .output("y", y)
-                  .build())
-          .export();
-    }
-    return folder;
-  }
-
   @Test
   void modelsThatCannotBeQuantizedAreRefusedInOneLine() throws IOException {
     float[] nan = new float[8];
     nan[5] = Float.NaN;
-    Path poisoned = tinyModel(dir.resolve("nan"), nan);
-    Path plain = tinyModel(dir.resolve("plain"), null);
+    Path poisoned = TinyDenseModel.export(dir.resolve("nan"), nan);
+    Path plain = TinyDenseModel.export(dir.resolve("plain"), null);
     Path npy = dir.resolve("x.npy");
     writeNpy(npy, 16, 4);
     Path fresh = dir.resolve("fresh");

@@ -13,6 +13,7 @@ import io.github.adaround.data.FashionMnist;
 import io.github.adaround.data.LabeledImages;
 import io.github.adaround.data.Split;
 import io.github.adaround.model.ModelException;
+import io.github.adaround.model.TinyDenseModel;
 import io.github.adaround.quant.ChannelLayout;
 import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.tf.TensorData;
@@ -236,35 +237,9 @@ class AdaroundEngineTest {
 
   @Test
   void aLayerWhoseLossIsNotFiniteKeepsNearestAndSaysSo(@TempDir Path dir) throws Exception {
-    Path model = dir.resolve("overflow");
-    try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
-        org.tensorflow.Session session = new org.tensorflow.Session(graph)) {
-      var tf = org.tensorflow.op.Ops.create(graph);
-      var x =
-          tf.withName("x")
-              .placeholder(
-                  TFloat32.class,
-                  org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
-      float[] huge = new float[8];
-      java.util.Arrays.fill(huge, 3e38f);
-      var w =
-          tf.withSubScope("dense")
-              .withName("kernel")
-              .variable(
-                  tf.constant(
-                      org.tensorflow.ndarray.Shape.of(4, 2),
-                      org.tensorflow.ndarray.buffer.DataBuffers.of(huge, true, false)));
-      var y = tf.withName("y").linalg.matMul(x, w);
-      session.initialize();
-      SavedModelBundle.exporter(model.toString())
-          .withSession(session)
-          .withSignature(
-              org.tensorflow.Signature.builder("serving_default")
-                  .input("x", x)
-                  .output("y", y)
-                  .build())
-          .export();
-    }
+    float[] huge = new float[8];
+    java.util.Arrays.fill(huge, 3e38f);
+    Path model = TinyDenseModel.export(dir.resolve("overflow"), huge);
     float[] ones = new float[16 * 4];
     java.util.Arrays.fill(ones, 1f);
     List<LayerReport> reports =
