@@ -147,6 +147,33 @@ class QuantizeCommandTest {
         "adaround quantize: "
             + plain
             + ": no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
+    Path wide = dir.resolve("wide.npy");
+    writeNpy(wide, 16, 5);
+    Run misfit =
+        run(
+            "quantize",
+            "--model",
+            poisoned.toString(),
+            "--out",
+            fresh.toString(),
+            "--calibration-npy",
+            wide.toString(),
+            "--calibration",
+            "16");
+    assertEquals(1, misfit.status(), misfit.err());
+    assertTrue(misfit.err().contains("does not match the model input [-1, 4]"), misfit.err());
+    assertOneLine(
+        run(
+            "quantize",
+            "--model",
+            dir.resolve("missing").toString(),
+            "--out",
+            fresh.toString(),
+            "--calibration-npy",
+            npy.toString(),
+            "--calibration",
+            "16"),
+        "adaround quantize: " + dir.resolve("missing") + ": no such folder");
     assertOneLine(
         quantize(fresh, "--signature", "predict"),
         "adaround quantize: " + MODEL + ": no signature 'predict'");
