@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -24,7 +25,7 @@ public final class ActivationCache implements Samples, AutoCloseable {
   private final int sampleSize;
   private final int memoryRows;
   private final Path spillDir;
-  private float[] buffer;
+  private float[] inMemory;
   private Path spillFile;
   private FileChannel spill;
   private int count;
@@ -40,7 +41,7 @@ public final class ActivationCache implements Samples, AutoCloseable {
     long rows = Math.max(0, memoryBytes / (4L * sampleSize));
     this.memoryRows = (int) Math.min(rows, Integer.MAX_VALUE / Math.max(1, sampleSize));
     this.spillDir = spillDir;
-    this.buffer = new float[0];
+    this.inMemory = new float[0];
   }
 
   /** Adds {@code n} rows, row-major in {@code rows}. */
@@ -49,7 +50,7 @@ public final class ActivationCache implements Samples, AutoCloseable {
       int row = count + i;
       if (row < memoryRows) {
         ensureMemory(row + 1);
-        System.arraycopy(rows, i * sampleSize, buffer, row * sampleSize, sampleSize);
+        System.arraycopy(rows, i * sampleSize, inMemory, row * sampleSize, sampleSize);
       } else {
         writeSpilled(row - memoryRows, rows, i * sampleSize);
       }
@@ -58,9 +59,9 @@ public final class ActivationCache implements Samples, AutoCloseable {
   }
 
   private void ensureMemory(int rows) {
-    if (buffer.length < (long) rows * sampleSize) {
-      int grown = (int) Math.min(memoryRows, Math.max(rows, 2L * buffer.length / sampleSize));
-      buffer = Arrays.copyOf(buffer, grown * sampleSize);
+    if (inMemory.length < (long) rows * sampleSize) {
+      int grown = (int) Math.min(memoryRows, Math.max(rows, 2L * inMemory.length / sampleSize));
+      inMemory = Arrays.copyOf(inMemory, grown * sampleSize);
     }
   }
 
@@ -99,24 +100,32 @@ public final class ActivationCache implements Samples, AutoCloseable {
 
   @Override
   public TFloat32 batch(int[] indices) {
-    float[] out = new float[indices.length * sampleSize];
-    ByteBuffer bytes = null;
-    for (int i = 0; i < indices.length; i++) {
-      int row = indices[i];
+    for (int row : indices) {
       if (row < 0 || row >= count) {
         throw new IndexOutOfBoundsException("row " + row + " of " + count);
       }
-      if (row < memoryRows) {
-        System.arraycopy(buffer, row * sampleSize, out, i * sampleSize, sampleSize);
-      } else {
-        if (bytes == null) {
-          bytes = ByteBuffer.allocate(4 * sampleSize).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        readSpilled(row - memoryRows, bytes);
-        bytes.asFloatBuffer().get(out, i * sampleSize, sampleSize);
-      }
     }
-    return TensorData.floats(Shape.of(indices.length).append(sampleShape), out);
+    return TensorData.filled(
+        Shape.of(indices.length).append(sampleShape),
+        tensor -> {
+          ByteBuffer bytes = null;
+          float[] spilled = null;
+          for (int i = 0; i < indices.length; i++) {
+            int row = indices[i];
+            FloatDataBuffer target = tensor.offset((long) i * sampleSize);
+            if (row < memoryRows) {
+              target.write(inMemory, row * sampleSize, sampleSize);
+            } else {
+              if (bytes == null) {
+                bytes = ByteBuffer.allocate(4 * sampleSize).order(ByteOrder.LITTLE_ENDIAN);
+                spilled = new float[sampleSize];
+              }
+              readSpilled(row - memoryRows, bytes);
+              bytes.asFloatBuffer().get(spilled);
+              target.write(spilled);
+            }
+          }
+        });
   }
 
   private void readSpilled(long row, ByteBuffer bytes) {

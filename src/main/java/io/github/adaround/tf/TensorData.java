@@ -1,8 +1,10 @@
 package io.github.adaround.tf;
 
+import java.util.function.Consumer;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -18,6 +20,14 @@ public final class TensorData {
           "shape " + shape + " holds " + shape.size() + " values, got " + values.length);
     }
     return TFloat32.tensorOf(shape, DataBuffers.of(values, true, false));
+  }
+
+  /**
+   * A new float32 tensor of {@code shape} whose values {@code writer} puts straight into the
+   * tensor's memory (one copy, no intermediate array).
+   */
+  public static TFloat32 filled(Shape shape, Consumer<FloatDataBuffer> writer) {
+    return TFloat32.tensorOf(shape, t -> writer.accept(t.asRawTensor().data().asFloats()));
   }
 
   /** A copy of a float32 tensor's values, row-major. */

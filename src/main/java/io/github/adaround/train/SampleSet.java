@@ -44,10 +44,12 @@ public final class SampleSet implements Samples {
 
   @Override
   public TFloat32 batch(int[] indices) {
-    float[] out = new float[indices.length * sampleSize];
-    for (int i = 0; i < indices.length; i++) {
-      System.arraycopy(values, indices[i] * sampleSize, out, i * sampleSize, sampleSize);
-    }
-    return TensorData.floats(Shape.of(indices.length).append(sampleShape), out);
+    return TensorData.filled(
+        Shape.of(indices.length).append(sampleShape),
+        buffer -> {
+          for (int i = 0; i < indices.length; i++) {
+            buffer.offset((long) i * sampleSize).write(values, indices[i] * sampleSize, sampleSize);
+          }
+        });
   }
 }
