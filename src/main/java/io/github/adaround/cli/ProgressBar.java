@@ -58,8 +58,12 @@ final class ProgressBar implements ProgressListener {
   private String line(String status) {
     int filled = (int) ((long) WIDTH * done / total);
     double seconds = (System.nanoTime() - startNanos) / 1e9;
+    String eta =
+        done == 0 || done == total
+            ? ""
+            : String.format(" eta %.0fs", seconds * (total - done) / done);
     return String.format(
-        "%-12s [%s%s] %d/%d %5.0fs %s",
-        label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, seconds, status);
+        "%-12s [%s%s] %d/%d %5.0fs%s %s",
+        label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, seconds, eta, status);
   }
 }
