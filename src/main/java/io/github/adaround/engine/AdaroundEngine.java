@@ -176,25 +176,8 @@ public final class AdaroundEngine {
     float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
 
-    boolean heldBack = calibration.heldBackCount() > 0;
-    try (ActivationCache inputs =
-            cache(quantized, layer.input(), calibration.samples(), calibration.count(), 0.4);
-        ActivationCache targets =
-            cache(fp, layer.output(), calibration.samples(), calibration.count(), 0.4);
-        ActivationCache checkInputs =
-            heldBack
-                ? cache(
-                    quantized,
-                    layer.input(),
-                    calibration.heldBack(),
-                    calibration.heldBackCount(),
-                    0.1)
-                : null;
-        ActivationCache checkTargets =
-            heldBack
-                ? cache(
-                    fp, layer.output(), calibration.heldBack(), calibration.heldBackCount(), 0.1)
-                : null;
+    try (LayerCaches caches =
+            LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes());
         Graph graph = new Graph();
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
@@ -207,8 +190,8 @@ public final class AdaroundEngine {
                   layer.weight(),
                   spec,
                   function,
-                  inputs.sampleShape(),
-                  targets.sampleShape(),
+                  caches.inputs().sampleShape(),
+                  caches.targets().sampleShape(),
                   config.recipe())
               : AdaroundLayerGraph.createWithScale(
                   tf,
@@ -216,12 +199,10 @@ public final class AdaroundEngine {
                   layer.weight(),
                   spec,
                   function,
-                  inputs.sampleShape(),
-                  targets.sampleShape(),
+                  caches.inputs().sampleShape(),
+                  caches.targets().sampleShape(),
                   config.recipe(),
                   scale);
-      Samples checkX = heldBack ? checkInputs : inputs;
-      Samples checkY = heldBack ? checkTargets : targets;
       session.run(training.initialize());
       float[] nearest = fetch(session, training.quantizer().nearestOutput());
       LayerResult result = null;
@@ -231,8 +212,8 @@ public final class AdaroundEngine {
           result =
               new LayerTrainer(session, training)
                   .train(
-                      inputs,
-                      targets,
+                      caches.inputs(),
+                      caches.targets(),
                       report -> {
                         if (!Float.isFinite(report.reconstruction())
                             || !Float.isFinite(report.regularization())) {
@@ -249,22 +230,36 @@ public final class AdaroundEngine {
       }
       boolean adaround = result != null && note == null;
       if (adaround && config.keepBest()) {
-        double ada = outputError(session, training, training.hardOutput(), checkX, checkY);
-        double near = outputError(session, training, training.nearestOutput(), checkX, checkY);
+        double ada =
+            outputError(
+                session,
+                training,
+                training.hardOutput(),
+                caches.checkInputs(),
+                caches.checkTargets());
+        double near =
+            outputError(
+                session,
+                training,
+                training.nearestOutput(),
+                caches.checkInputs(),
+                caches.checkTargets());
         if (ada > near) {
           adaround = false;
           note =
               String.format(
                   "AdaRound's error %.4g is above nearest's %.4g on %s samples; kept nearest",
-                  ada, near, heldBack ? "held-back" : "calibration");
+                  ada, near, caches.heldBack() ? "held-back" : "calibration");
         }
       }
       float[] hardened = adaround ? result.hardenedWeight() : nearest;
       double nearestError =
-          outputError(session, training, training.nearestOutput(), inputs, targets);
+          outputError(
+              session, training, training.nearestOutput(), caches.inputs(), caches.targets());
       double error =
           adaround
-              ? outputError(session, training, training.hardOutput(), inputs, targets)
+              ? outputError(
+                  session, training, training.hardOutput(), caches.inputs(), caches.targets())
               : nearestError;
       float[] scales = fetch(session, training.quantizer().scale());
       quantized.write(layer.weight(), Shape.of(shape), hardened);
@@ -303,27 +298,6 @@ public final class AdaroundEngine {
       }
     }
     return true;
-  }
-
-  /** The rows of {@code tensor} for every calibration sample, cached within the memory budget. */
-  private ActivationCache cache(
-      ModelSession model, String tensor, float[] calibration, int n, double shareOfBudget) {
-    ActivationCache[] cache = new ActivationCache[1];
-    model.forEachChunk(
-        tensor,
-        calibration,
-        n,
-        (values, rows, sampleShape) -> {
-          if (cache[0] == null) {
-            cache[0] =
-                new ActivationCache(
-                    sampleShape,
-                    (long) (config.cacheBytes() * shareOfBudget),
-                    Path.of(System.getProperty("java.io.tmpdir")));
-          }
-          cache[0].append(values, rows);
-        });
-    return cache[0];
   }
 
   /** Mean squared difference between {@code output} and the FP targets over every sample. */

@@ -1,0 +1,118 @@
+package io.github.adaround.engine;
+
+import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.train.Samples;
+import java.nio.file.Path;
+
+/**
+ * One layer's cached activations within a memory budget: its inputs from the partly quantized model
+ * and its FP outputs from the untouched one, on the calibration samples (40% of the budget each)
+ * and on the held-back samples (10% each), when there are any.
+ */
+final class LayerCaches implements AutoCloseable {
+
+  private final ActivationCache inputs;
+  private final ActivationCache targets;
+  private final ActivationCache checkInputs;
+  private final ActivationCache checkTargets;
+
+  private LayerCaches(
+      ActivationCache inputs,
+      ActivationCache targets,
+      ActivationCache checkInputs,
+      ActivationCache checkTargets) {
+    this.inputs = inputs;
+    this.targets = targets;
+    this.checkInputs = checkInputs;
+    this.checkTargets = checkTargets;
+  }
+
+  static LayerCaches of(
+      ModelSession fp,
+      ModelSession quantized,
+      QuantizableLayer layer,
+      Calibration calibration,
+      long budgetBytes) {
+    ActivationCache inputs =
+        cache(
+            quantized,
+            layer.input(),
+            calibration.samples(),
+            calibration.count(),
+            budgetBytes * 4 / 10);
+    ActivationCache targets =
+        cache(fp, layer.output(), calibration.samples(), calibration.count(), budgetBytes * 4 / 10);
+    if (calibration.heldBackCount() == 0) {
+      return new LayerCaches(inputs, targets, null, null);
+    }
+    return new LayerCaches(
+        inputs,
+        targets,
+        cache(
+            quantized,
+            layer.input(),
+            calibration.heldBack(),
+            calibration.heldBackCount(),
+            budgetBytes / 10),
+        cache(
+            fp,
+            layer.output(),
+            calibration.heldBack(),
+            calibration.heldBackCount(),
+            budgetBytes / 10));
+  }
+
+  /** The rows of {@code tensor} for {@code n} samples, kept within {@code bytes} of memory. */
+  private static ActivationCache cache(
+      ModelSession model, String tensor, float[] samples, int n, long bytes) {
+    ActivationCache[] cache = new ActivationCache[1];
+    model.forEachChunk(
+        tensor,
+        samples,
+        n,
+        (values, rows, sampleShape) -> {
+          if (cache[0] == null) {
+            cache[0] =
+                new ActivationCache(
+                    sampleShape, bytes, Path.of(System.getProperty("java.io.tmpdir")));
+          }
+          cache[0].append(values, rows);
+        });
+    return cache[0];
+  }
+
+  /** The layer's inputs on the calibration samples. */
+  Samples inputs() {
+    return inputs;
+  }
+
+  /** The FP outputs on the calibration samples. */
+  Samples targets() {
+    return targets;
+  }
+
+  /** Whether samples were held back from training. */
+  boolean heldBack() {
+    return checkInputs != null;
+  }
+
+  /** The inputs that results are checked on: held back ones, else the calibration samples. */
+  Samples checkInputs() {
+    return heldBack() ? checkInputs : inputs;
+  }
+
+  /** The FP outputs that results are checked against. */
+  Samples checkTargets() {
+    return heldBack() ? checkTargets : targets;
+  }
+
+  @Override
+  public void close() {
+    inputs.close();
+    targets.close();
+    if (heldBack()) {
+      checkInputs.close();
+      checkTargets.close();
+    }
+  }
+}
