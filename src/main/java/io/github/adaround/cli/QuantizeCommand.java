@@ -76,6 +76,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Option(
       names = "--bits",
+      paramLabel = "2..8",
       defaultValue = "4",
       description = "Weight bit width, 2..8 (default: ${DEFAULT-VALUE}).")
   private int bits;
@@ -101,24 +102,28 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Option(
       names = "--iterations",
+      paramLabel = "N",
       defaultValue = "10000",
       description = "AdaRound iterations per layer (default: ${DEFAULT-VALUE}).")
   private int iterations;
 
   @Option(
       names = "--batch",
+      paramLabel = "N",
       defaultValue = "32",
       description = "Calibration samples per iteration (default: ${DEFAULT-VALUE}).")
   private int batch;
 
   @Option(
       names = "--learning-rate",
+      paramLabel = "LR",
       defaultValue = "1e-3",
       description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
   private float learningRate;
 
   @Option(
       names = "--seed",
+      paramLabel = "S",
       defaultValue = "0",
       description = "Seed of the minibatch draws (default: ${DEFAULT-VALUE}).")
   private long seed;
@@ -142,6 +147,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Option(
       names = "--cache-mb",
+      paramLabel = "MB",
       defaultValue = "2048",
       description =
           "Memory for one layer's cached activations; the rest spills to a temporary file (default:"
@@ -177,6 +183,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Option(
       names = "--signature",
+      paramLabel = "NAME",
       defaultValue = "serving_default",
       description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
   private String signature;
