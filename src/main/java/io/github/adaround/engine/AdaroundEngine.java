@@ -173,6 +173,7 @@ public final class AdaroundEngine {
     if (config.perChannel()) {
       spec = spec.perChannel(LayerRebuilder.channelAxes(op));
     }
+    // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
 
@@ -183,26 +184,16 @@ public final class AdaroundEngine {
       Ops tf = Ops.create(graph);
       Operand<TFloat32> w = tf.constant(Shape.of(shape), DataBuffers.of(weight, true, false));
       AdaroundLayerGraph training =
-          scale == null
-              ? AdaroundLayerGraph.create(
-                  tf,
-                  w,
-                  layer.weight(),
-                  spec,
-                  function,
-                  caches.inputs().sampleShape(),
-                  caches.targets().sampleShape(),
-                  config.recipe())
-              : AdaroundLayerGraph.createWithScale(
-                  tf,
-                  w,
-                  layer.weight(),
-                  spec,
-                  function,
-                  caches.inputs().sampleShape(),
-                  caches.targets().sampleShape(),
-                  config.recipe(),
-                  scale);
+          AdaroundLayerGraph.createWithScale(
+              tf,
+              w,
+              layer.weight(),
+              spec,
+              function,
+              caches.inputs().sampleShape(),
+              caches.targets().sampleShape(),
+              config.recipe(),
+              scale);
       session.run(training.initialize());
       float[] nearest = fetch(session, training.quantizer().nearestOutput());
       LayerResult result = null;

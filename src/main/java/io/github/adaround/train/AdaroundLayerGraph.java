@@ -103,7 +103,7 @@ public final class AdaroundLayerGraph {
 
   /**
    * As {@link #create}, on a grid chosen elsewhere (see {@link
-   * AdaroundFakeQuantizer#createWithScale}).
+   * AdaroundFakeQuantizer#createWithScale}); a null {@code scale} means the min-max observer's.
    */
   public static AdaroundLayerGraph createWithScale(
       Ops tf,

@@ -122,57 +122,20 @@ class QuantizeCommandTest {
     Path fresh = dir.resolve("fresh");
 
     assertOneLine(
-        run(
-            "quantize",
-            "--model",
-            poisoned.toString(),
-            "--out",
-            fresh.toString(),
-            "--calibration-npy",
-            npy.toString(),
-            "--calibration",
-            "16"),
+        quantizeNpy(poisoned.toString(), npy.toString()),
         "adaround quantize: layer y: weight 'dense/kernel' contains NaN or Inf");
     assertOneLine(
-        run(
-            "quantize",
-            "--model",
-            plain.toString(),
-            "--out",
-            fresh.toString(),
-            "--calibration-npy",
-            npy.toString(),
-            "--calibration",
-            "16"),
+        quantizeNpy(plain.toString(), npy.toString()),
         "adaround quantize: "
             + plain
             + ": no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
     Path wide = dir.resolve("wide.npy");
     writeNpy(wide, 16, 5);
-    Run misfit =
-        run(
-            "quantize",
-            "--model",
-            poisoned.toString(),
-            "--out",
-            fresh.toString(),
-            "--calibration-npy",
-            wide.toString(),
-            "--calibration",
-            "16");
+    Run misfit = quantizeNpy(poisoned.toString(), wide.toString());
     assertEquals(1, misfit.status(), misfit.err());
     assertTrue(misfit.err().contains("does not match the model input [-1, 4]"), misfit.err());
     assertOneLine(
-        run(
-            "quantize",
-            "--model",
-            dir.resolve("missing").toString(),
-            "--out",
-            fresh.toString(),
-            "--calibration-npy",
-            npy.toString(),
-            "--calibration",
-            "16"),
+        quantizeNpy(dir.resolve("missing").toString(), npy.toString()),
         "adaround quantize: " + dir.resolve("missing") + ": no such folder");
     assertOneLine(
         quantize(fresh, "--signature", "predict"),
@@ -183,6 +146,20 @@ class QuantizeCommandTest {
     assertEquals(1, unwritable.err().lines().count(), unwritable.err());
     assertTrue(unwritable.err().startsWith("adaround quantize: "), unwritable.err());
     assertTrue(Files.notExists(fresh));
+  }
+
+  /** Quantizes {@code model} into a fresh folder, calibrated on 16 rows of {@code npy}. */
+  private Run quantizeNpy(Object model, Object npy) {
+    return run(
+        "quantize",
+        "--model",
+        model.toString(),
+        "--out",
+        dir.resolve("fresh").toString(),
+        "--calibration-npy",
+        npy.toString(),
+        "--calibration",
+        "16");
   }
 
   /** A float32 .npy of {@code n} rows of {@code width} values in [0, 1). */
