@@ -7,6 +7,7 @@ import io.github.adaround.bench.BenchCase;
 import io.github.adaround.bench.CaseResult;
 import io.github.adaround.bench.MatMulPeak;
 import io.github.adaround.bench.StepBenchmark;
+import io.github.adaround.tf.OneDnn;
 import io.github.adaround.tf.SessionThreads;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -102,6 +103,7 @@ final class BenchCommand implements Callable<Integer> {
     root.add("cases", cases);
     root.addProperty("peak_gflops_per_s", round(peak, 2));
     root.addProperty("peak_matmul", PEAK_SIZE + "x" + PEAK_SIZE + "x" + PEAK_SIZE);
+    root.addProperty("onednn", OneDnn.setting());
     return new Gson().toJson(root);
   }
 
@@ -114,6 +116,7 @@ final class BenchCommand implements Callable<Integer> {
     out.printf(
         "peak: one %dx%dx%d MatMul in TF, %.1f GFLOP/s (median of %d)%n",
         PEAK_SIZE, PEAK_SIZE, PEAK_SIZE, peak, PEAK_REPEATS);
+    out.printf("oneDNN kernels: %s (%s)%n", OneDnn.setting(), OneDnn.VARIABLE);
     out.println(
         "GFLOP/s: forward + weight gradient (2x forward) per step; median of "
             + REPEATS

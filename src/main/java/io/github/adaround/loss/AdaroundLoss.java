@@ -4,7 +4,6 @@ import io.github.adaround.tf.ExactOps;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
@@ -93,30 +92,44 @@ public final class AdaroundLoss {
         iteration);
   }
 
+  /**
+   * {@code sum((output - target)^2) / count}, where count is every element ({@link
+   * Reduction#MEAN_ALL}) or every element but the channels ({@link
+   * Reduction#SUM_CHANNELS_MEAN_BATCH}). The sum is TF's {@code L2Loss} ({@code sum(d^2) / 2}, one
+   * pass), doubled exactly: its gradient is one multiply by {@code d}, where squaring, summing and
+   * averaging each add a pass over the output to the step, forward and backward.
+   */
   private static Operand<TFloat32> reconstruction(
       Ops tf, Reduction reduction, Operand<TFloat32> output, Operand<TFloat32> target) {
-    Operand<TFloat32> squared = tf.math.squaredDifference(output, target);
-    return switch (reduction) {
-      case MEAN_ALL -> tf.math.mean(squared, allAxes(tf, squared));
-      case SUM_CHANNELS_MEAN_BATCH -> {
-        Operand<TFloat32> perPosition = tf.reduceSum(squared, tf.constant(-1));
-        yield tf.math.mean(perPosition, allAxes(tf, perPosition));
-      }
-    };
+    Operand<TFloat32> difference = tf.math.sub(output, target);
+    Operand<TFloat32> sum = tf.math.mul(tf.nn.l2Loss(difference), ExactOps.constant(tf, 2f));
+    Operand<TInt32> elements = tf.size(difference);
+    Operand<TInt32> count =
+        switch (reduction) {
+          case MEAN_ALL -> elements;
+          case SUM_CHANNELS_MEAN_BATCH -> tf.math.div(elements, channels(tf, difference));
+        };
+    return tf.math.div(sum, tf.dtypes.cast(count, TFloat32.class));
+  }
+
+  private static Operand<TInt32> channels(Ops tf, Operand<TFloat32> x) {
+    return tf.gather(tf.shape(x), tf.math.sub(tf.rank(x), tf.constant(1)), tf.constant(0));
   }
 
   /**
-   * {@code d^beta} for {@code d >= 0}, as {@code exp(beta * log(d))} where {@code d > 0} and 0
-   * where {@code d = 0} (the inner select keeps the gradient finite there). TF's {@code Pow} kernel
-   * costs about 50 ns per element, forward and in its gradient, and was the largest part of a Dense
-   * layer's step; {@code Exp} and {@code Log} are vectorised. The result stays within the
-   * reference's tolerances (the {@code torch-parity} tests) and is deterministic.
+   * {@code d^beta} for {@code d} in {@code [0, 1]}, as {@code exp(beta * log(max(d, FLT_MIN)))}.
+   * TF's {@code Pow} kernel costs about 50 ns per element, forward and in its gradient, and was the
+   * largest part of a Dense layer's step; {@code Exp} and {@code Log} are vectorised. The floor
+   * only acts at {@code d = 0} ({@code h = 0.5} exactly; every other {@code d} of a float32 {@code
+   * h} is above {@code 5e-8}): there {@code FLT_MIN^beta} is below float32's resolution next to 1
+   * for {@code beta > 0.2} (the presets end at 2), so {@code 1 - d^beta} is exactly 1 as with
+   * {@code Pow} (for a smaller beta it is {@code 1 - FLT_MIN^beta}), and the gradient is 0, not
+   * {@code 0 * inf}. The result stays within the reference's tolerances (the {@code torch-parity}
+   * tests) and is deterministic.
    */
   private static Operand<TFloat32> power(Ops tf, Operand<TFloat32> d, Operand<TFloat32> beta) {
-    Operand<TFloat32> zero = ExactOps.constant(tf, 0f);
-    Operand<TBool> positive = tf.math.greater(d, zero);
-    Operand<TFloat32> logD = tf.math.log(tf.select(positive, d, ExactOps.constant(tf, 1f)));
-    return tf.select(positive, tf.math.exp(tf.math.mul(beta, logD)), zero);
+    Operand<TFloat32> floored = tf.math.maximum(d, ExactOps.constant(tf, Float.MIN_NORMAL));
+    return tf.math.exp(tf.math.mul(beta, tf.math.log(floored)));
   }
 
   private static Operand<TFloat32> sumAll(Ops tf, Operand<TFloat32> x) {

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.adaround.tf.GraphFixture;
 import io.github.adaround.tf.TensorData;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /** The paper's reduction, the presets, and the validation of the loss and its schedule. */
@@ -47,6 +50,46 @@ class AdaroundLossTest {
     // Conv NHWC [2, 2, 1, 3]: channel sums at 4 positions, mean 5/4.
     assertEquals(
         5f / 4, reconstruction(Reduction.SUM_CHANNELS_MEAN_BATCH, Shape.of(2, 2, 1, 3)), 0f);
+  }
+
+  @Test
+  void regulariserCountsOneForAWeightAtHalfAndZeroAtTheEndsWithAFiniteGradient() {
+    try (GraphFixture f = new GraphFixture()) {
+      Placeholder<TInt64> it = f.tf.placeholder(TInt64.class);
+      Operand<TFloat32> rounding = f.constant(Shape.of(4), new float[] {0.5f, 0f, 1f, 0.75f});
+      // lambda 1, no warm start: beta starts at 20 at iteration 0.
+      LossConfig config = LossConfig.PAPER.withLambda(1).withWarmStart(0);
+      AdaroundLoss loss =
+          AdaroundLoss.create(
+              f.tf,
+              config,
+              10,
+              f.constant(Shape.of(1, 1), new float[] {0}),
+              f.constant(Shape.of(1, 1), new float[] {0}),
+              rounding,
+              it);
+      Output<?>[] gradient =
+          f.graph.addGradients(
+              loss.regularization().asOutput(), new Output<?>[] {rounding.asOutput()});
+      try (TInt64 zero = TInt64.scalarOf(0);
+          Result r =
+              f.session()
+                  .runner()
+                  .feed(it, zero)
+                  .fetch(loss.regularization())
+                  .fetch(gradient[0])
+                  .run()) {
+        // 1 - |2h - 1|^20 per weight: 1 at h = 0.5, 0 at 0 and 1, 1 - 0.5^20 at 0.75.
+        assertEquals(1f + (1f - (float) Math.pow(0.5, 20)), TensorData.scalar(r.get(0)), 1e-6f);
+        float[] g = TensorData.floats(r.get(1));
+        assertEquals(0f, g[0], "gradient at h = 0.5");
+        // d/dh (1 - (2h - 1)^20) = -40 (2h - 1)^19 for h > 0.5.
+        assertEquals(-40 * (float) Math.pow(0.5, 19), g[3], 1e-9f);
+        for (float v : g) {
+          assertTrue(Float.isFinite(v), "finite gradient");
+        }
+      }
+    }
   }
 
   @Test
