@@ -6,12 +6,16 @@ import com.google.gson.JsonObject;
 import io.github.adaround.bench.BenchCase;
 import io.github.adaround.bench.CaseResult;
 import io.github.adaround.bench.MatMulPeak;
+import io.github.adaround.bench.ProductKernels;
+import io.github.adaround.bench.ProductKernels.KernelTimes;
 import io.github.adaround.bench.StepBenchmark;
 import io.github.adaround.tf.OneDnn;
 import io.github.adaround.tf.SessionThreads;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,6 +38,7 @@ final class BenchCommand implements Callable<Integer> {
   private static final int PEAK_REPEATS = 7;
   private static final int WARM_UP = 20;
   private static final int REPEATS = 5;
+  private static final int KERNEL_RUNS = 20;
 
   @Spec private CommandSpec spec;
 
@@ -45,6 +50,13 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print {\"cases\": [...], ...} on stdout.")
   private boolean json;
+
+  @Option(
+      names = "--kernels",
+      description =
+          "Also time each case's two products alone (forward MatMul or Conv2D, and the weight"
+              + " gradient TF builds for it): the least a step can take with TF's kernels.")
+  private boolean kernels;
 
   @Option(
       names = "--intra-op-threads",
@@ -70,16 +82,21 @@ final class BenchCommand implements Callable<Integer> {
       throw new UserException(e.getMessage());
     }
     StepBenchmark benchmark = new StepBenchmark(threads, WARM_UP, REPEATS);
+    ProductKernels products = new ProductKernels(threads, WARM_UP, KERNEL_RUNS, REPEATS);
     List<CaseResult> results = new ArrayList<>();
+    Map<BenchCase, KernelTimes> kernelTimes = new LinkedHashMap<>();
     for (BenchCase c : BenchCase.ALL) {
       results.add(benchmark.measure(c, steps == null ? defaultSteps(c) : steps));
+      if (kernels) {
+        kernelTimes.put(c, products.measure(c));
+      }
     }
     double peak = MatMulPeak.gflopsPerSecond(threads, PEAK_SIZE, PEAK_REPEATS);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(toJson(results, peak));
+      out.println(toJson(results, kernelTimes, peak));
     } else {
-      printTable(out, results, peak);
+      printTable(out, results, kernelTimes, peak);
     }
     return 0;
   }
@@ -89,7 +106,8 @@ final class BenchCommand implements Callable<Integer> {
     return (int) Math.max(30, Math.min(400, 2e9 / c.flopsPerStep()));
   }
 
-  private static String toJson(List<CaseResult> results, double peak) {
+  private static String toJson(
+      List<CaseResult> results, Map<BenchCase, KernelTimes> kernelTimes, double peak) {
     JsonArray cases = new JsonArray();
     for (CaseResult r : results) {
       JsonObject o = new JsonObject();
@@ -97,6 +115,11 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("ms_per_step", round(r.msPerStep(), 4));
       o.addProperty("gflops_per_s", round(r.gflopsPerSecond(), 2));
       o.addProperty("share_of_peak", round(r.gflopsPerSecond() / peak, 3));
+      KernelTimes k = kernelTimes.get(r.benchCase());
+      if (k != null) {
+        o.addProperty("forward_ms", round(k.forwardMs(), 4));
+        o.addProperty("weight_gradient_ms", round(k.weightGradientMs(), 4));
+      }
       cases.add(o);
     }
     JsonObject root = new JsonObject();
@@ -112,7 +135,11 @@ final class BenchCommand implements Callable<Integer> {
     return Math.round(value * factor) / factor;
   }
 
-  private static void printTable(PrintWriter out, List<CaseResult> results, double peak) {
+  private static void printTable(
+      PrintWriter out,
+      List<CaseResult> results,
+      Map<BenchCase, KernelTimes> kernelTimes,
+      double peak) {
     out.printf(
         "peak: one %dx%dx%d MatMul in TF, %.1f GFLOP/s (median of %d)%n",
         PEAK_SIZE, PEAK_SIZE, PEAK_SIZE, peak, PEAK_REPEATS);
@@ -121,14 +148,18 @@ final class BenchCommand implements Callable<Integer> {
         "GFLOP/s: forward + weight gradient (2x forward) per step; median of "
             + REPEATS
             + " repeats");
-    out.printf("%-26s %10s %10s %8s%n", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
+    out.printf("%-26s %10s %10s %8s", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
+    out.println(kernelTimes.isEmpty() ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
     for (CaseResult r : results) {
       out.printf(
-          "%-26s %10.3f %10.1f %7.0f%%%n",
+          "%-26s %10.3f %10.1f %7.0f%%",
           r.benchCase().name(),
           r.msPerStep(),
           r.gflopsPerSecond(),
           100 * r.gflopsPerSecond() / peak);
+      KernelTimes k = kernelTimes.get(r.benchCase());
+      out.println(
+          k == null ? "" : String.format(" %10.3f %10.3f", k.forwardMs(), k.weightGradientMs()));
     }
   }
 }

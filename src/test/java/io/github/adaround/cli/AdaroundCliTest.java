@@ -50,8 +50,8 @@ class AdaroundCliTest {
   }
 
   @Test
-  void benchTimesTheFiveCasesAndThePeakAsJson() {
-    Run run = run("bench", "--json", "--steps", "1");
+  void benchTimesTheFiveCasesTheirKernelsAndThePeakAsJson() {
+    Run run = run("bench", "--json", "--steps", "1", "--kernels");
 
     assertEquals(0, run.status(), run.err());
     JsonObject result = JsonParser.parseString(run.lastLine()).getAsJsonObject();
@@ -65,6 +65,8 @@ class AdaroundCliTest {
       names.add(c.get("case").getAsString());
       assertTrue(c.get("ms_per_step").getAsDouble() > 0, c.toString());
       assertTrue(c.get("gflops_per_s").getAsDouble() > 0, c.toString());
+      assertTrue(c.get("forward_ms").getAsDouble() > 0, c.toString());
+      assertTrue(c.get("weight_gradient_ms").getAsDouble() > 0, c.toString());
     }
     assertEquals(
         List.of(

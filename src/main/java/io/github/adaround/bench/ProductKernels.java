@@ -1,0 +1,105 @@
+package io.github.adaround.bench;
+
+import io.github.adaround.tf.SessionThreads;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The two products of a {@link BenchCase}'s step timed alone, as TF's kernels run them: the forward
+ * product ({@code MatMul} or {@code Conv2D}) and the weight gradient that TF's autodiff builds for
+ * it ({@code MatMul} with the input transposed, or {@code Conv2DBackpropFilter}), on random
+ * operands of the case's shapes. Their sum is the least a step can take with these kernels.
+ */
+public final class ProductKernels {
+
+  private static final List<Long> UNIT_STRIDES = List.of(1L, 1L, 1L, 1L);
+
+  private final SessionThreads threads;
+  private final int warmUp;
+  private final int units;
+  private final int repeats;
+
+  /**
+   * @param warmUp untimed runs before the first repeat
+   * @param units runs per timed repeat
+   * @param repeats timed repeats, of which the median is taken
+   */
+  public ProductKernels(SessionThreads threads, int warmUp, int units, int repeats) {
+    this.threads = threads;
+    this.warmUp = warmUp;
+    this.units = units;
+    this.repeats = repeats;
+  }
+
+  /** Median milliseconds of the forward product and of the weight gradient of {@code c}. */
+  public KernelTimes measure(BenchCase c) {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Shape input = Shape.of(c.batch()).append(c.inputSample());
+      Shape output = Shape.of(c.batch()).append(c.outputSample());
+      Operand<TFloat32> x = random(tf, input, 1);
+      Operand<TFloat32> w = random(tf, c.weightShape(), 2);
+      Operand<TFloat32> dy = random(tf, output, 3);
+      Operand<TFloat32> forward;
+      Operand<TFloat32> weightGradient;
+      if (c.conv()) {
+        forward = tf.nn.conv2d(x, w, UNIT_STRIDES, "SAME");
+        weightGradient =
+            tf.nn.conv2dBackpropFilter(
+                x, tf.constant(filterSizes(c.weightShape())), dy, UNIT_STRIDES, "SAME");
+      } else {
+        forward = tf.linalg.matMul(x, w);
+        weightGradient = tf.linalg.matMul(x, dy, MatMul.transposeA(true));
+      }
+      try (Session session = threads.open(graph)) {
+        return new KernelTimes(time(session, forward), time(session, weightGradient));
+      }
+    }
+  }
+
+  private double time(Session session, Operand<TFloat32> product) {
+    return Timing.medianMillisPerUnit(
+        n -> {
+          for (int i = 0; i < n; i++) {
+            session.runner().addTarget(product).run().close();
+          }
+        },
+        warmUp,
+        units,
+        repeats);
+  }
+
+  private static int[] filterSizes(Shape shape) {
+    long[] dims = shape.asArray();
+    int[] sizes = new int[dims.length];
+    for (int i = 0; i < dims.length; i++) {
+      sizes[i] = Math.toIntExact(dims[i]);
+    }
+    return sizes;
+  }
+
+  private static Operand<TFloat32> random(Ops tf, Shape shape, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] values = new float[Math.toIntExact(shape.size())];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) random.nextDouble(-1, 1);
+    }
+    // A placeholder with a default: Grappler would fold a product of constants.
+    return tf.placeholderWithDefault(
+        tf.constant(shape, DataBuffers.of(values, true, false)), shape);
+  }
+
+  /**
+   * @param forwardMs median milliseconds of the forward product
+   * @param weightGradientMs median milliseconds of the weight gradient
+   */
+  public record KernelTimes(double forwardMs, double weightGradientMs) {}
+}
