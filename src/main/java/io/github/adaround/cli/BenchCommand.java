@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.adaround.bench.BenchCase;
+import io.github.adaround.bench.CallOverhead;
 import io.github.adaround.bench.CaseResult;
 import io.github.adaround.bench.MatMulPeak;
 import io.github.adaround.bench.ProductKernels;
@@ -39,6 +40,7 @@ final class BenchCommand implements Callable<Integer> {
   private static final int WARM_UP = 20;
   private static final int REPEATS = 5;
   private static final int KERNEL_RUNS = 20;
+  private static final int CALLS = 2000;
 
   @Spec private CommandSpec spec;
 
@@ -55,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
       names = "--kernels",
       description =
           "Also time each case's two products alone (forward MatMul or Conv2D, and the weight"
-              + " gradient TF builds for it): the least a step can take with TF's kernels.")
+              + " gradient TF builds for it): the least a step can take with TF's kernels; and"
+              + " the fixed cost of one session.run.")
   private boolean kernels;
 
   @Option(
@@ -91,12 +94,17 @@ final class BenchCommand implements Callable<Integer> {
         kernelTimes.put(c, products.measure(c));
       }
     }
-    double peak = MatMulPeak.gflopsPerSecond(threads, PEAK_SIZE, PEAK_REPEATS);
+    Measured measured =
+        new Measured(
+            results,
+            kernelTimes,
+            MatMulPeak.gflopsPerSecond(threads, PEAK_SIZE, PEAK_REPEATS),
+            kernels ? CallOverhead.microsPerCall(threads, CALLS, REPEATS) : null);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(toJson(results, kernelTimes, peak));
+      out.println(measured.toJson());
     } else {
-      printTable(out, results, kernelTimes, peak);
+      measured.print(out);
     }
     return 0;
   }
@@ -106,60 +114,75 @@ final class BenchCommand implements Callable<Integer> {
     return (int) Math.max(30, Math.min(400, 2e9 / c.flopsPerStep()));
   }
 
-  private static String toJson(
-      List<CaseResult> results, Map<BenchCase, KernelTimes> kernelTimes, double peak) {
-    JsonArray cases = new JsonArray();
-    for (CaseResult r : results) {
-      JsonObject o = new JsonObject();
-      o.addProperty("case", r.benchCase().name());
-      o.addProperty("ms_per_step", round(r.msPerStep(), 4));
-      o.addProperty("gflops_per_s", round(r.gflopsPerSecond(), 2));
-      o.addProperty("share_of_peak", round(r.gflopsPerSecond() / peak, 3));
-      KernelTimes k = kernelTimes.get(r.benchCase());
-      if (k != null) {
-        o.addProperty("forward_ms", round(k.forwardMs(), 4));
-        o.addProperty("weight_gradient_ms", round(k.weightGradientMs(), 4));
-      }
-      cases.add(o);
-    }
-    JsonObject root = new JsonObject();
-    root.add("cases", cases);
-    root.addProperty("peak_gflops_per_s", round(peak, 2));
-    root.addProperty("peak_matmul", PEAK_SIZE + "x" + PEAK_SIZE + "x" + PEAK_SIZE);
-    root.addProperty("onednn", OneDnn.setting());
-    return new Gson().toJson(root);
-  }
-
   private static double round(double value, int digits) {
     double factor = Math.pow(10, digits);
     return Math.round(value * factor) / factor;
   }
 
-  private static void printTable(
-      PrintWriter out,
+  /**
+   * What one bench run measured.
+   *
+   * @param kernels each case's products alone (empty without {@code --kernels})
+   * @param peak GFLOP/s of the large MatMul
+   * @param callMicros one {@code session.run} (null without {@code --kernels})
+   */
+  private record Measured(
       List<CaseResult> results,
-      Map<BenchCase, KernelTimes> kernelTimes,
-      double peak) {
-    out.printf(
-        "peak: one %dx%dx%d MatMul in TF, %.1f GFLOP/s (median of %d)%n",
-        PEAK_SIZE, PEAK_SIZE, PEAK_SIZE, peak, PEAK_REPEATS);
-    out.printf("oneDNN kernels: %s (%s)%n", OneDnn.setting(), OneDnn.VARIABLE);
-    out.println(
-        "GFLOP/s: forward + weight gradient (2x forward) per step; median of "
-            + REPEATS
-            + " repeats");
-    out.printf("%-26s %10s %10s %8s", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
-    out.println(kernelTimes.isEmpty() ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
-    for (CaseResult r : results) {
+      Map<BenchCase, KernelTimes> kernels,
+      double peak,
+      Double callMicros) {
+
+    String toJson() {
+      JsonArray cases = new JsonArray();
+      for (CaseResult r : results) {
+        JsonObject o = new JsonObject();
+        o.addProperty("case", r.benchCase().name());
+        o.addProperty("ms_per_step", round(r.msPerStep(), 4));
+        o.addProperty("gflops_per_s", round(r.gflopsPerSecond(), 2));
+        o.addProperty("share_of_peak", round(r.gflopsPerSecond() / peak, 3));
+        KernelTimes k = kernels.get(r.benchCase());
+        if (k != null) {
+          o.addProperty("forward_ms", round(k.forwardMs(), 4));
+          o.addProperty("weight_gradient_ms", round(k.weightGradientMs(), 4));
+        }
+        cases.add(o);
+      }
+      JsonObject root = new JsonObject();
+      root.add("cases", cases);
+      root.addProperty("peak_gflops_per_s", round(peak, 2));
+      root.addProperty("peak_matmul", PEAK_SIZE + "x" + PEAK_SIZE + "x" + PEAK_SIZE);
+      root.addProperty("onednn", OneDnn.setting());
+      if (callMicros != null) {
+        root.addProperty("session_run_us", round(callMicros, 1));
+      }
+      return new Gson().toJson(root);
+    }
+
+    void print(PrintWriter out) {
       out.printf(
-          "%-26s %10.3f %10.1f %7.0f%%",
-          r.benchCase().name(),
-          r.msPerStep(),
-          r.gflopsPerSecond(),
-          100 * r.gflopsPerSecond() / peak);
-      KernelTimes k = kernelTimes.get(r.benchCase());
+          "peak: one %dx%dx%d MatMul in TF, %.1f GFLOP/s (median of %d)%n",
+          PEAK_SIZE, PEAK_SIZE, PEAK_SIZE, peak, PEAK_REPEATS);
+      out.printf("oneDNN kernels: %s (%s)%n", OneDnn.setting(), OneDnn.VARIABLE);
       out.println(
-          k == null ? "" : String.format(" %10.3f %10.3f", k.forwardMs(), k.weightGradientMs()));
+          "GFLOP/s: forward + weight gradient (2x forward) per step; median of "
+              + REPEATS
+              + " repeats");
+      out.printf("%-26s %10s %10s %8s", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
+      out.println(kernels.isEmpty() ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
+      for (CaseResult r : results) {
+        out.printf(
+            "%-26s %10.3f %10.1f %7.0f%%",
+            r.benchCase().name(),
+            r.msPerStep(),
+            r.gflopsPerSecond(),
+            100 * r.gflopsPerSecond() / peak);
+        KernelTimes k = kernels.get(r.benchCase());
+        out.println(
+            k == null ? "" : String.format(" %10.3f %10.3f", k.forwardMs(), k.weightGradientMs()));
+      }
+      if (callMicros != null) {
+        out.printf("one session.run (one scalar fed, nothing computed): %.1f us%n", callMicros);
+      }
     }
   }
 }

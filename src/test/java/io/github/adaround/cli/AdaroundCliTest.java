@@ -58,6 +58,7 @@ class AdaroundCliTest {
     assertTrue(result.get("peak_gflops_per_s").getAsDouble() > 0, run.lastLine());
     // Which CPU kernels were timed: TF_ENABLE_ONEDNN_OPTS, 1 in the tests (pom.xml).
     assertEquals(OneDnn.setting(), result.get("onednn").getAsString());
+    assertTrue(result.get("session_run_us").getAsDouble() > 0, run.lastLine());
     JsonArray cases = result.getAsJsonArray("cases");
     List<String> names = new java.util.ArrayList<>();
     for (var element : cases) {
