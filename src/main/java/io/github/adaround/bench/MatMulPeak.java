@@ -1,12 +1,10 @@
 package io.github.adaround.bench;
 
 import io.github.adaround.tf.SessionThreads;
-import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
@@ -22,8 +20,8 @@ public final class MatMulPeak {
   public static double gflopsPerSecond(SessionThreads threads, int n, int repeats) {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
-      Operand<TFloat32> a = constant(tf, n, 1);
-      Operand<TFloat32> b = constant(tf, n, 2);
+      Operand<TFloat32> a = BenchOperands.uniform(tf, Shape.of(n, n), 1);
+      Operand<TFloat32> b = BenchOperands.uniform(tf, Shape.of(n, n), 2);
       var product = tf.linalg.matMul(a, b);
       try (Session session = threads.open(graph)) {
         double ms =
@@ -39,16 +37,5 @@ public final class MatMulPeak {
         return 2.0 * n * n * n / ms / 1e6;
       }
     }
-  }
-
-  private static Operand<TFloat32> constant(Ops tf, int n, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    float[] values = new float[n * n];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) random.nextDouble(-1, 1);
-    }
-    // A placeholder with a default: Grappler would fold a product of two constants.
-    return tf.placeholderWithDefault(
-        tf.constant(Shape.of(n, n), DataBuffers.of(values, true, false)), Shape.of(n, n));
   }
 }

@@ -2,12 +2,10 @@ package io.github.adaround.bench;
 
 import io.github.adaround.tf.SessionThreads;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.TFloat32;
@@ -45,16 +43,14 @@ public final class ProductKernels {
       Ops tf = Ops.create(graph);
       Shape input = Shape.of(c.batch()).append(c.inputSample());
       Shape output = Shape.of(c.batch()).append(c.outputSample());
-      Operand<TFloat32> x = random(tf, input, 1);
-      Operand<TFloat32> w = random(tf, c.weightShape(), 2);
-      Operand<TFloat32> dy = random(tf, output, 3);
+      Operand<TFloat32> x = BenchOperands.uniform(tf, input, 1);
+      Operand<TFloat32> w = BenchOperands.uniform(tf, c.weightShape(), 2);
+      Operand<TFloat32> dy = BenchOperands.uniform(tf, output, 3);
       Operand<TFloat32> forward;
       Operand<TFloat32> weightGradient;
       if (c.conv()) {
         forward = tf.nn.conv2d(x, w, UNIT_STRIDES, "SAME");
-        weightGradient =
-            tf.nn.conv2dBackpropFilter(
-                x, tf.constant(filterSizes(c.weightShape())), dy, UNIT_STRIDES, "SAME");
+        weightGradient = tf.nn.conv2dBackpropFilter(x, tf.shape(w), dy, UNIT_STRIDES, "SAME");
       } else {
         forward = tf.linalg.matMul(x, w);
         weightGradient = tf.linalg.matMul(x, dy, MatMul.transposeA(true));
@@ -75,26 +71,6 @@ public final class ProductKernels {
         warmUp,
         units,
         repeats);
-  }
-
-  private static int[] filterSizes(Shape shape) {
-    long[] dims = shape.asArray();
-    int[] sizes = new int[dims.length];
-    for (int i = 0; i < dims.length; i++) {
-      sizes[i] = Math.toIntExact(dims[i]);
-    }
-    return sizes;
-  }
-
-  private static Operand<TFloat32> random(Ops tf, Shape shape, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    float[] values = new float[Math.toIntExact(shape.size())];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) random.nextDouble(-1, 1);
-    }
-    // A placeholder with a default: Grappler would fold a product of constants.
-    return tf.placeholderWithDefault(
-        tf.constant(shape, DataBuffers.of(values, true, false)), shape);
   }
 
   /**

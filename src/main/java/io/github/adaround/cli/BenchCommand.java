@@ -85,21 +85,15 @@ final class BenchCommand implements Callable<Integer> {
       throw new UserException(e.getMessage());
     }
     StepBenchmark benchmark = new StepBenchmark(threads, WARM_UP, REPEATS);
-    ProductKernels products = new ProductKernels(threads, WARM_UP, KERNEL_RUNS, REPEATS);
     List<CaseResult> results = new ArrayList<>();
-    Map<BenchCase, KernelTimes> kernelTimes = new LinkedHashMap<>();
     for (BenchCase c : BenchCase.ALL) {
       results.add(benchmark.measure(c, steps == null ? defaultSteps(c) : steps));
-      if (kernels) {
-        kernelTimes.put(c, products.measure(c));
-      }
     }
     Measured measured =
         new Measured(
             results,
-            kernelTimes,
             MatMulPeak.gflopsPerSecond(threads, PEAK_SIZE, PEAK_REPEATS),
-            kernels ? CallOverhead.microsPerCall(threads, CALLS, REPEATS) : null);
+            kernels ? KernelReport.measure(threads) : null);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(measured.toJson());
@@ -120,17 +114,30 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /**
+   * What {@code --kernels} adds: each case's products alone, and one {@code session.run}.
+   *
+   * @param products the forward product and the weight gradient of each case
+   * @param callMicros microseconds of one {@code session.run}
+   */
+  private record KernelReport(Map<BenchCase, KernelTimes> products, double callMicros) {
+
+    static KernelReport measure(SessionThreads threads) {
+      ProductKernels kernels = new ProductKernels(threads, WARM_UP, KERNEL_RUNS, REPEATS);
+      Map<BenchCase, KernelTimes> products = new LinkedHashMap<>();
+      for (BenchCase c : BenchCase.ALL) {
+        products.put(c, kernels.measure(c));
+      }
+      return new KernelReport(products, CallOverhead.microsPerCall(threads, CALLS, REPEATS));
+    }
+  }
+
+  /**
    * What one bench run measured.
    *
-   * @param kernels each case's products alone (empty without {@code --kernels})
    * @param peak GFLOP/s of the large MatMul
-   * @param callMicros one {@code session.run} (null without {@code --kernels})
+   * @param kernels what {@code --kernels} adds; null without it
    */
-  private record Measured(
-      List<CaseResult> results,
-      Map<BenchCase, KernelTimes> kernels,
-      double peak,
-      Double callMicros) {
+  private record Measured(List<CaseResult> results, double peak, KernelReport kernels) {
 
     String toJson() {
       JsonArray cases = new JsonArray();
@@ -140,8 +147,8 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("ms_per_step", round(r.msPerStep(), 4));
         o.addProperty("gflops_per_s", round(r.gflopsPerSecond(), 2));
         o.addProperty("share_of_peak", round(r.gflopsPerSecond() / peak, 3));
-        KernelTimes k = kernels.get(r.benchCase());
-        if (k != null) {
+        if (kernels != null) {
+          KernelTimes k = kernels.products().get(r.benchCase());
           o.addProperty("forward_ms", round(k.forwardMs(), 4));
           o.addProperty("weight_gradient_ms", round(k.weightGradientMs(), 4));
         }
@@ -152,8 +159,8 @@ final class BenchCommand implements Callable<Integer> {
       root.addProperty("peak_gflops_per_s", round(peak, 2));
       root.addProperty("peak_matmul", PEAK_SIZE + "x" + PEAK_SIZE + "x" + PEAK_SIZE);
       root.addProperty("onednn", OneDnn.setting());
-      if (callMicros != null) {
-        root.addProperty("session_run_us", round(callMicros, 1));
+      if (kernels != null) {
+        root.addProperty("session_run_us", round(kernels.callMicros(), 1));
       }
       return new Gson().toJson(root);
     }
@@ -168,7 +175,7 @@ final class BenchCommand implements Callable<Integer> {
               + REPEATS
               + " repeats");
       out.printf("%-26s %10s %10s %8s", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
-      out.println(kernels.isEmpty() ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
+      out.println(kernels == null ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
       for (CaseResult r : results) {
         out.printf(
             "%-26s %10.3f %10.1f %7.0f%%",
@@ -176,12 +183,16 @@ final class BenchCommand implements Callable<Integer> {
             r.msPerStep(),
             r.gflopsPerSecond(),
             100 * r.gflopsPerSecond() / peak);
-        KernelTimes k = kernels.get(r.benchCase());
-        out.println(
-            k == null ? "" : String.format(" %10.3f %10.3f", k.forwardMs(), k.weightGradientMs()));
+        if (kernels == null) {
+          out.println();
+        } else {
+          KernelTimes k = kernels.products().get(r.benchCase());
+          out.printf(" %10.3f %10.3f%n", k.forwardMs(), k.weightGradientMs());
+        }
       }
-      if (callMicros != null) {
-        out.printf("one session.run (one scalar fed, nothing computed): %.1f us%n", callMicros);
+      if (kernels != null) {
+        out.printf(
+            "one session.run (one scalar fed, nothing computed): %.1f us%n", kernels.callMicros());
       }
     }
   }

@@ -93,9 +93,9 @@ public final class AdaroundLoss {
   }
 
   /**
-   * {@code sum((output - target)^2) / count}, where count is every element ({@link
-   * Reduction#MEAN_ALL}) or every element but the channels ({@link
-   * Reduction#SUM_CHANNELS_MEAN_BATCH}). The sum is TF's {@code L2Loss} ({@code sum(d^2) / 2}, one
+   * {@code sum((output - target)^2) / count}, where count is the number of elements ({@link
+   * Reduction#MEAN_ALL}) or that number divided by the channels, the last axis: batch times
+   * positions ({@link Reduction#SUM_CHANNELS_MEAN_BATCH}). The sum is TF's {@code L2Loss} ({@code sum(d^2) / 2}, one
    * pass), doubled exactly: its gradient is one multiply by {@code d}, where squaring, summing and
    * averaging each add a pass over the output to the step, forward and backward.
    */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.github.adaround.tf.OneDnn;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -56,8 +55,10 @@ class AdaroundCliTest {
     assertEquals(0, run.status(), run.err());
     JsonObject result = JsonParser.parseString(run.lastLine()).getAsJsonObject();
     assertTrue(result.get("peak_gflops_per_s").getAsDouble() > 0, run.lastLine());
-    // Which CPU kernels were timed: TF_ENABLE_ONEDNN_OPTS, 1 in the tests (pom.xml).
-    assertEquals(OneDnn.setting(), result.get("onednn").getAsString());
+    // Which CPU kernels were timed (TF_ENABLE_ONEDNN_OPTS; OneDnnTest reads the variable).
+    assertTrue(
+        List.of("on", "off", "TF's default").contains(result.get("onednn").getAsString()),
+        run.lastLine());
     assertTrue(result.get("session_run_us").getAsDouble() > 0, run.lastLine());
     JsonArray cases = result.getAsJsonArray("cases");
     List<String> names = new java.util.ArrayList<>();
