@@ -95,9 +95,10 @@ public final class AdaroundLoss {
   /**
    * {@code sum((output - target)^2) / count}, where count is the number of elements ({@link
    * Reduction#MEAN_ALL}) or that number divided by the channels, the last axis: batch times
-   * positions ({@link Reduction#SUM_CHANNELS_MEAN_BATCH}). The sum is TF's {@code L2Loss} ({@code sum(d^2) / 2}, one
-   * pass), doubled exactly: its gradient is one multiply by {@code d}, where squaring, summing and
-   * averaging each add a pass over the output to the step, forward and backward.
+   * positions ({@link Reduction#SUM_CHANNELS_MEAN_BATCH}). The sum is TF's {@code L2Loss} ({@code
+   * sum(d^2) / 2}, one pass), doubled exactly: its gradient is one multiply by {@code d}, where
+   * squaring, summing and averaging each add a pass over the output to the step, forward and
+   * backward.
    */
   private static Operand<TFloat32> reconstruction(
       Ops tf, Reduction reduction, Operand<TFloat32> output, Operand<TFloat32> target) {

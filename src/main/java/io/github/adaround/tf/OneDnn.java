@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * Whether TF runs its oneDNN CPU kernels, as the environment variable {@value #VARIABLE} (read by
  * TF when the process starts) says: {@code 1} on, {@code 0} off, unset TF's choice by CPU (on only
- * for CPUs with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX). {@code tools/adaround} and the tests set it to 1.
+ * for CPUs with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX). {@code tools/adaround} and the tests
+ * set it to 1.
  */
 public final class OneDnn {
 
