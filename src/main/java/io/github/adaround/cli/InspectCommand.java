@@ -5,13 +5,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
-import io.github.adaround.model.SavedModels;
+import io.github.adaround.source.ModelSource;
+import io.github.adaround.source.ModelSources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import org.tensorflow.SavedModelBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,8 +26,9 @@ import picocli.CommandLine.Spec;
       "Lists the quantizable layers of a SavedModel in graph order: each Conv2D,"
           + " DepthwiseConv2dNative and MatMul whose weight is a variable, with the weight's"
           + " variable and shape, the bias added after it and the activation that follows.",
-      "Works on flat graphs (TF-Java exports, TF1 SavedModels); layers kept inside functions"
-          + " (Keras/TF2 SavedModels) are not seen."
+      "Only the layers that the signature's outputs depend on; in TF2/Keras SavedModels, the"
+          + " layers inside the functions the signature calls. A weight that several layer ops"
+          + " read is listed once."
     })
 final class InspectCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -38,14 +40,21 @@ final class InspectCommand implements Callable<Integer> {
       description = "SavedModel folder.")
   private Path model;
 
+  @Option(
+      names = "--signature",
+      paramLabel = "NAME",
+      defaultValue = "serving_default",
+      description = "Signature whose layers are listed (default: ${DEFAULT-VALUE}).")
+  private String signature;
+
   @Option(names = "--json", description = "Print {\"layers\": [...]} on stdout.")
   private boolean json;
 
   @Override
   public Integer call() throws Exception {
     List<QuantizableLayer> layers;
-    try (SavedModelBundle bundle = SavedModels.load(model)) {
-      layers = LayerInspector.inspect(bundle.graph());
+    try (ModelSource source = ModelSources.open(model, signature, Set.of())) {
+      layers = LayerInspector.inspect(source.graph(), source.outputTensors());
     }
     if (layers.isEmpty()) {
       spec.commandLine().getErr().println(model + ": no quantizable layers found");
@@ -70,6 +79,9 @@ final class InspectCommand implements Callable<Integer> {
       o.add("shape", shape);
       o.addProperty("bias", layer.bias());
       o.addProperty("activation", layer.activation());
+      JsonArray others = new JsonArray();
+      layer.alsoReadBy().forEach(others::add);
+      o.add("also_read_by", others);
       array.add(o);
     }
     JsonObject root = new JsonObject();

@@ -3,9 +3,9 @@ package io.github.adaround.engine;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
-import io.github.adaround.model.SavedModels;
 import io.github.adaround.quant.MseScaleSearch;
 import io.github.adaround.quant.QuantSpec;
+import io.github.adaround.source.ModelSources;
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundLayerGraph;
 import io.github.adaround.train.LayerFunction;
@@ -42,6 +42,11 @@ import org.tensorflow.types.TFloat32;
  * folder is only read.
  */
 public final class AdaroundEngine {
+
+  /** Why a model exported by its own saver cannot store codes. */
+  static final String NO_CODES =
+      "--storage codes needs a flat SavedModel: this one is written back by its own saver, whose"
+          + " checkpoint has no place for the codes and scales";
 
   /** Samples per run when measuring a layer's output error. */
   private static final int ERROR_CHUNK = 256;
@@ -83,11 +88,20 @@ public final class AdaroundEngine {
         throw new IllegalArgumentException(
             "calibration data must be whole samples of shape " + fp.sampleShape());
       }
-      List<QuantizableLayer> layers = LayerInspector.inspect(fp.bundle().graph());
+      if (config.storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
+        throw new IllegalArgumentException(NO_CODES);
+      }
+      List<QuantizableLayer> layers =
+          LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
       if (layers.isEmpty()) {
         throw new ModelException(
             modelDir,
             "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
+      }
+      try {
+        fp.source().verify(calibration.samples(), calibration.count());
+      } catch (IllegalStateException e) {
+        throw new ModelException(modelDir, e.getMessage());
       }
       List<RunState.Finished> finished =
           new ArrayList<>(state == null ? List.of() : state.restore());
@@ -143,13 +157,8 @@ public final class AdaroundEngine {
   }
 
   private ModelSession open(Path modelDir) throws ModelException {
-    var bundle = SavedModels.load(modelDir, config.allowedOps());
-    try {
-      return new ModelSession(bundle, config.signature());
-    } catch (IllegalArgumentException e) {
-      bundle.close();
-      throw new ModelException(modelDir, e.getMessage());
-    }
+    return new ModelSession(
+        ModelSources.open(modelDir, config.signature(), config.allowedOps()));
   }
 
   private LayerReport quantizeLayer(
@@ -168,7 +177,7 @@ public final class AdaroundEngine {
       }
     }
     float[] bias = layer.bias() == null ? null : fp.read(layer.bias());
-    GraphOperation op = fp.bundle().graph().operationOrThrow(layer.name());
+    GraphOperation op = fp.graph().operationOrThrow(layer.name());
     QuantSpec spec = QuantSpec.signed(config.bits());
     if (config.perChannel()) {
       spec = spec.perChannel(LayerRebuilder.channelAxes(op));

@@ -1,6 +1,7 @@
 package io.github.adaround.engine;
 
 import io.github.adaround.quant.ChannelLayout;
+import io.github.adaround.source.VariableWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -30,7 +31,11 @@ final class CodesExport {
     for (LayerReport layer : layers) {
       coded.put(layer.weight(), codes(quantized.read(layer.weight()), layer, quantMin));
     }
-    SavedModelBundle bundle = quantized.bundle();
+    SavedModelBundle bundle =
+        quantized
+            .source()
+            .rewritableBundle()
+            .orElseThrow(() -> new IllegalArgumentException(AdaroundEngine.NO_CODES));
     String saveTensor = bundle.metaGraphDef().getSaverDef().getSaveTensorName();
     String saverScope =
         saveTensor.contains("/") ? saveTensor.substring(0, saveTensor.indexOf('/')) : "save";

@@ -1,91 +1,70 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.source.Batches;
+import io.github.adaround.source.ModelSource;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.tensorflow.Graph;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TFloat32;
 
 /**
- * A loaded SavedModel as the engine uses it: run its graph on calibration samples up to any tensor,
- * read its variables, and overwrite them without adding a single op, so that it can be exported
- * clean.
+ * A model as the engine uses it: run its flat graph on calibration samples up to any tensor, read
+ * and write its weights, export it.
  */
 final class ModelSession implements AutoCloseable {
 
-  /** Samples per run when the signature takes any batch size. */
-  private static final int CHUNK = 256;
+  private final ModelSource source;
 
-  private final SavedModelBundle bundle;
-  private final String inputName;
-  private final Shape inputShape;
+  ModelSession(ModelSource source) {
+    this.source = source;
+  }
 
-  ModelSession(SavedModelBundle bundle, String signatureKey) {
-    this.bundle = bundle;
-    Signature signature =
-        bundle.signatures().stream()
-            .filter(s -> s.key().equals(signatureKey))
-            .findFirst()
-            .orElseThrow(() -> new IllegalArgumentException("no signature '" + signatureKey + "'"));
-    if (signature.getInputs().size() != 1) {
-      throw new IllegalArgumentException(
-          "signature '"
-              + signatureKey
-              + "' must have one input, has "
-              + signature.getInputs().size());
-    }
-    var input = signature.getInputs().values().iterator().next();
-    this.inputName = input.name;
-    this.inputShape = input.shape;
+  ModelSource source() {
+    return source;
+  }
+
+  /** The flat graph whose tensors {@link #forEachChunk} fetches. */
+  Graph graph() {
+    return source.graph();
   }
 
   /** One sample's shape: the input shape without its batch axis. */
   Shape sampleShape() {
-    long[] dims = inputShape.asArray();
+    long[] dims = source.inputShape().asArray();
     return Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
-  }
-
-  SavedModelBundle bundle() {
-    return bundle;
   }
 
   /**
    * The value of tensor {@code tensor} (such as {@code "conv1/Relu:0"}) for each of {@code n}
-   * samples, fed through the signature's input in chunks (of the signature's fixed batch size,
-   * padding the last chunk, when it has one).
+   * samples, fed through the signature's input in batches (of the signature's fixed batch size,
+   * padding the last one, when it has one); padding rows never reach the sink's first {@code rows}.
    *
    * @param samples n samples, row-major
    * @param sink receives each chunk's rows
    */
   void forEachChunk(String tensor, float[] samples, int n, ChunkSink sink) {
-    long fixed = inputShape.get(0);
-    int chunk = fixed > 0 ? Math.toIntExact(fixed) : CHUNK;
-    int sampleSize = Math.toIntExact(sampleShape().size());
-    for (int start = 0; start < n; start += chunk) {
-      int rows = Math.min(chunk, n - start);
-      int fed = fixed > 0 ? chunk : rows;
-      float[] values = new float[fed * sampleSize];
-      System.arraycopy(samples, start * sampleSize, values, 0, rows * sampleSize);
-      if (isInput(tensor)) {
-        sink.accept(values, rows, sampleShape());
-        continue;
-      }
-      try (TFloat32 x = TensorData.floats(Shape.of(fed).append(sampleShape()), values);
-          Result r = bundle.session().runner().feed(inputName, x).fetch(tensor).run()) {
-        Shape shape = r.get(0).shape();
-        long[] dims = shape.asArray();
-        Shape sample = Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
-        sink.accept(TensorData.floats(r.get(0)), rows, sample);
-      }
-    }
+    Batches.forEach(
+        source.inputShape(),
+        samples,
+        n,
+        (x, rows) -> {
+          if (isInput(tensor)) {
+            sink.accept(TensorData.floats(x), rows, sampleShape());
+            return;
+          }
+          try (Result r = source.session().runner().feed(source.inputTensor(), x).fetch(tensor).run()) {
+            long[] dims = r.get(0).shape().asArray();
+            Shape sample = Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
+            sink.accept(TensorData.floats(r.get(0)), rows, sample);
+          }
+        });
   }
 
   private boolean isInput(String tensor) {
-    return withIndex(tensor).equals(withIndex(inputName));
+    return withIndex(tensor).equals(withIndex(source.inputTensor()));
   }
 
   private static String withIndex(String tensor) {
@@ -103,33 +82,21 @@ final class ModelSession implements AutoCloseable {
 
   /** A copy of a float32 variable's value. */
   float[] read(String variable) {
-    try (Result r = bundle.session().runner().fetch(variable).run()) {
-      return TensorData.floats(r.get(0));
-    }
+    return source.read(variable);
   }
 
-  /**
-   * Overwrites a float32 variable without adding ops (see {@link VariableWriter}).
-   *
-   * @throws IllegalStateException if the graph holds no assign of that variable
-   */
+  /** Overwrites a float32 variable. */
   void write(String variable, Shape shape, float[] value) {
-    try (TFloat32 t = TensorData.floats(shape, value)) {
-      VariableWriter.write(bundle.session(), bundle.graph(), variable, t);
-    }
+    source.write(variable, shape, value);
   }
 
-  /** Exports the graph with its current variables and the input's signatures. */
+  /** Exports the model with its current variables and the input's signatures. */
   void export(Path dir) throws IOException {
-    var exporter = SavedModelBundle.exporter(dir.toString()).withSession(bundle.session());
-    for (Signature s : bundle.signatures()) {
-      exporter.withSignature(s);
-    }
-    exporter.export();
+    source.export(dir);
   }
 
   @Override
   public void close() {
-    bundle.close();
+    source.close();
   }
 }

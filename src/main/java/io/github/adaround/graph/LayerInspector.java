@@ -1,21 +1,33 @@
 package io.github.adaround.graph;
 
+import io.github.adaround.tf.OpNames;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.DataType;
 
 /**
- * Finds the quantizable layers of a flat graph (TF-Java exports, TF1 SavedModels): each {@code
- * Conv2D}, {@code DepthwiseConv2dNative} and {@code MatMul} whose weight (second operand) is a
- * variable, read directly or through {@code Identity} / {@code ReadVariableOp}. For each it reports
- * the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D variable)
- * and the activation that then follows, when the op's only consumer is one. Layers come in
- * topological graph order.
+ * Finds the quantizable layers of a flat graph (TF-Java exports, TF1 SavedModels, TF2 SavedModels
+ * with their functions inlined) that a signature's outputs depend on: each {@code Conv2D}, {@code
+ * DepthwiseConv2dNative} and {@code MatMul} whose weight (second operand) is a float32 variable,
+ * read directly or through {@code Identity}, {@code ReadVariableOp} or {@code Cast}. For each it
+ * reports the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D
+ * variable) and the activation that then follows, when the op's only consumer is one. Layers come
+ * in topological graph order; a weight that several layer ops read is reported once, at the first,
+ * with the others named in {@link QuantizableLayer#alsoReadBy()}.
  */
 public final class LayerInspector {
   /** Op types whose weights the quantizer rounds. */
@@ -26,16 +38,21 @@ public final class LayerInspector {
       Set.of("Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus");
 
   private static final Set<String> VARIABLES = Set.of("VariableV2", "Variable", "VarHandleOp");
-  private static final Set<String> PASS_THROUGH = Set.of("Identity", "ReadVariableOp");
+  private static final Set<String> PASS_THROUGH = Set.of("Identity", "ReadVariableOp", "Cast");
   private static final Set<String> BIAS_ADDS = Set.of("BiasAdd", "Add", "AddV2");
 
   private LayerInspector() {}
 
-  /** The quantizable layers of {@code graph}, in graph order. */
-  public static List<QuantizableLayer> inspect(Graph graph) {
-    List<QuantizableLayer> layers = new ArrayList<>();
+  /**
+   * The quantizable layers of {@code graph} that the tensors {@code outputs} depend on, in graph
+   * order.
+   */
+  public static List<QuantizableLayer> inspect(Graph graph, Collection<String> outputs) {
+    Set<GraphOperation> needed = dependencies(graph, outputs);
+    Map<String, QuantizableLayer> byWeight = new LinkedHashMap<>();
+    Map<String, List<String>> readers = new HashMap<>();
     for (GraphOperation op : GraphOrder.topological(graph)) {
-      if (!LAYER_OPS.contains(op.type()) || op.numInputs() < 2) {
+      if (!LAYER_OPS.contains(op.type()) || op.numInputs() < 2 || !needed.contains(op)) {
         continue;
       }
       Optional<GraphOperation> weight = variableBehind(op.input(1));
@@ -60,7 +77,13 @@ public final class LayerInspector {
       if (activation.isPresent()) {
         result = activation.get().output(0);
       }
-      layers.add(
+      List<String> others = readers.computeIfAbsent(weight.get().name(), k -> new ArrayList<>());
+      if (byWeight.containsKey(weight.get().name())) {
+        others.add(op.name());
+        continue;
+      }
+      byWeight.put(
+          weight.get().name(),
           new QuantizableLayer(
               op.name(),
               op.type(),
@@ -69,9 +92,34 @@ public final class LayerInspector {
               bias,
               activation.map(GraphOperation::type).orElse(null),
               tensorName(op.input(0)),
-              tensorName(result)));
+              tensorName(result),
+              others));
+    }
+    List<QuantizableLayer> layers = new ArrayList<>();
+    for (QuantizableLayer layer : byWeight.values()) {
+      layers.add(layer.withAlsoReadBy(readers.get(layer.weight())));
     }
     return layers;
+  }
+
+  /** The ops that the tensors (or ops) {@code outputs} depend on, through data and control edges. */
+  private static Set<GraphOperation> dependencies(Graph graph, Collection<String> outputs) {
+    Set<GraphOperation> seen = new HashSet<>();
+    Deque<GraphOperation> pending = new ArrayDeque<>();
+    for (String output : outputs) {
+      pending.add(graph.operationOrThrow(OpNames.nodeOf(output)));
+    }
+    while (!pending.isEmpty()) {
+      GraphOperation op = pending.pop();
+      if (!seen.add(op)) {
+        continue;
+      }
+      for (Operand<?> input : op.inputs()) {
+        pending.add((GraphOperation) input.op());
+      }
+      pending.addAll(op.controlInputs());
+    }
+    return seen;
   }
 
   private static String tensorName(Output<?> output) {
@@ -84,7 +132,9 @@ public final class LayerInspector {
     while (PASS_THROUGH.contains(op.type()) && op.numInputs() >= 1) {
       op = (GraphOperation) op.input(0).op();
     }
-    return VARIABLES.contains(op.type()) ? Optional.of(op) : Optional.empty();
+    return VARIABLES.contains(op.type()) && op.attributes().getAttrType("dtype") == DataType.DT_FLOAT
+        ? Optional.of(op)
+        : Optional.empty();
   }
 
   private static long[] variableShape(GraphOperation variable) {

@@ -1,6 +1,7 @@
 package io.github.adaround.graph;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param input the tensor the op multiplies with the weight, e.g. {@code pool1/MaxPool:0}
  * @param output the tensor after the op, its bias and its activation (whichever come), e.g. {@code
  *     conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
+ * @param alsoReadBy the other layer ops that read the same weight (it is quantized once, here)
  */
 public record QuantizableLayer(
     String name,
@@ -26,11 +28,31 @@ public record QuantizableLayer(
     String bias,
     String activation,
     String input,
-    String output) {
+    String output,
+    List<String> alsoReadBy) {
 
-  /** Copies the shape so that the record stays immutable. */
+  /** Copies the shape and list so that the record stays immutable. */
   public QuantizableLayer {
     shape = shape.clone();
+    alsoReadBy = List.copyOf(alsoReadBy);
+  }
+
+  /** A layer whose weight no other layer op reads. */
+  public QuantizableLayer(
+      String name,
+      String op,
+      String weight,
+      long[] shape,
+      String bias,
+      String activation,
+      String input,
+      String output) {
+    this(name, op, weight, shape, bias, activation, input, output, List.of());
+  }
+
+  /** This layer with {@code others} as the other readers of its weight. */
+  QuantizableLayer withAlsoReadBy(List<String> others) {
+    return new QuantizableLayer(name, op, weight, shape, bias, activation, input, output, others);
   }
 
   @Override
@@ -48,7 +70,8 @@ public record QuantizableLayer(
         && Objects.equals(bias, other.bias)
         && Objects.equals(activation, other.activation)
         && input.equals(other.input)
-        && output.equals(other.output);
+        && output.equals(other.output)
+        && alsoReadBy.equals(other.alsoReadBy);
   }
 
   @Override

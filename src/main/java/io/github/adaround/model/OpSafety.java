@@ -5,16 +5,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import io.github.adaround.graph.FunctionLibrary;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 
@@ -23,8 +29,11 @@ import org.tensorflow.proto.TensorInfo;
  * its signatures or run when it loads (its main or init op) could read or write files, start a
  * process or reach the network. Those ops are refused, by name, unless the user allows them.
  *
- * <p>The check reads {@code saved_model.pb} as a protocol buffer; nothing is loaded into TF. Ops in
- * the graph's function library are all checked, reachable or not.
+ * <p>The check reads {@code saved_model.pb} as a protocol buffer; nothing is loaded into TF. Every
+ * function of the graph's library is checked, reachable or not. TF2 SavedModels carry their own
+ * saver functions, which read and write the checkpoint when the model is loaded or saved; such a
+ * function passes when it holds only what a saver holds ({@link #SAVER_OPS}) and nothing a
+ * signature or init op runs reaches it.
  */
 public final class OpSafety {
 
@@ -109,16 +118,108 @@ public final class OpSafety {
           "NcclBroadcast",
           "NcclReduce");
 
+  /**
+   * What a model's own saver functions (TF2's {@code __inference__traced_save} and {@code
+   * __inference__traced_restore}) hold: checkpoint reads and writes, file-name arithmetic,
+   * variable reads and assigns.
+   */
+  public static final Set<String> SAVER_OPS =
+      Set.of(
+          "SaveV2",
+          "RestoreV2",
+          "MergeV2Checkpoints",
+          "ShardedFilename",
+          "StringJoin",
+          "StaticRegexFullMatch",
+          "Select",
+          "SelectV2",
+          "Pack",
+          "Identity",
+          "IdentityN",
+          "AssignVariableOp",
+          "ReadVariableOp",
+          "DisableCopyOnRead",
+          "NoOp",
+          "Const",
+          "PrintV2",
+          "StatefulPartitionedCall",
+          "PartitionedCall");
+
   private OpSafety() {}
 
   /**
    * Refuses the model in {@code dir} if its {@code serve} graph reaches an unsafe op that is not in
-   * {@code allowed}.
+   * {@code allowed}: from its signatures and init ops, through the functions they call; in a
+   * saver function (one the saver def calls), anything that a saver does not hold; in any other
+   * function of the library, an unsafe op.
    *
    * @throws ModelException naming the unsafe ops, or when {@code saved_model.pb} is unreadable
    */
   public static void check(Path dir, Set<String> allowed) throws ModelException {
     MetaGraphDef graph = serveGraph(dir);
+    FunctionLibrary library = new FunctionLibrary(graph.getGraphDef().getLibrary());
+    Set<String> refused = new TreeSet<>();
+    Set<String> reachedFunctions = new HashSet<>();
+    for (NodeDef node : reachedNodes(graph)) {
+      refuseUnsafe(node, node.getName(), allowed, refused);
+      reachedFunctions.addAll(library.calledBy(node));
+    }
+    for (String function : library.closure(reachedFunctions)) {
+      for (NodeDef node : library.get(function).getNodeDefList()) {
+        refuseUnsafe(node, function + "/" + node.getName(), allowed, refused);
+      }
+    }
+    Set<String> saverFunctions = library.closure(saverCalls(graph, library));
+    saverFunctions.removeAll(library.closure(reachedFunctions));
+    for (String function : saverFunctions) {
+      for (NodeDef node : library.get(function).getNodeDefList()) {
+        if (!SAVER_OPS.contains(node.getOp()) && !library.contains(node.getOp())
+            || isFileWriter(node)) {
+          refused.add(
+              node.getOp()
+                  + " ("
+                  + function
+                  + "/"
+                  + node.getName()
+                  + ", in a saver function, where a saver holds no such op)");
+        }
+      }
+    }
+    for (FunctionDef function : library.all()) {
+      String name = function.getSignature().getName();
+      if (reachedFunctions.contains(name) || saverFunctions.contains(name)) {
+        continue;
+      }
+      for (NodeDef node : function.getNodeDefList()) {
+        refuseUnsafe(node, name + "/" + node.getName(), allowed, refused);
+      }
+    }
+    if (!refused.isEmpty()) {
+      throw new ModelException(
+          dir,
+          "refusing to run ops that touch files, processes or the network: "
+              + String.join(", ", refused)
+              + " (allow one with --allow-op NAME)");
+    }
+  }
+
+  private static void refuseUnsafe(
+      NodeDef node, String where, Set<String> allowed, Set<String> refused) {
+    if ((UNSAFE.contains(node.getOp()) || isFileWriter(node)) && !allowed.contains(node.getOp())) {
+      refused.add(node.getOp() + " (" + where + ")");
+    }
+  }
+
+  /** A {@code PrintV2} whose output stream is a file ({@code file://...}) writes that file. */
+  private static boolean isFileWriter(NodeDef node) {
+    AttrValue stream = node.getAttrMap().get("output_stream");
+    return node.getOp().equals("PrintV2")
+        && stream != null
+        && stream.getS().toStringUtf8().startsWith("file://");
+  }
+
+  /** The top-level nodes that the signatures' outputs and the init ops depend on. */
+  private static List<NodeDef> reachedNodes(MetaGraphDef graph) {
     Map<String, NodeDef> nodes = new HashMap<>();
     for (NodeDef node : graph.getGraphDef().getNodeList()) {
       nodes.put(node.getName(), node);
@@ -136,34 +237,33 @@ public final class OpSafety {
         def.getNodeList().getValueList().forEach(name -> pending.add(OpNames.nodeOf(name)));
       }
     }
-    Set<String> seen = new java.util.HashSet<>();
-    Set<String> refused = new TreeSet<>();
+    Set<String> seen = new HashSet<>();
+    List<NodeDef> reached = new ArrayList<>();
     while (!pending.isEmpty()) {
       String name = pending.pop();
       NodeDef node = nodes.get(name);
       if (node == null || !seen.add(name)) {
         continue;
       }
-      if (UNSAFE.contains(node.getOp()) && !allowed.contains(node.getOp())) {
-        refused.add(node.getOp() + " (" + name + ")");
-      }
+      reached.add(node);
       node.getInputList().forEach(input -> pending.add(OpNames.nodeOf(input)));
     }
-    for (FunctionDef function : graph.getGraphDef().getLibrary().getFunctionList()) {
-      for (NodeDef node : function.getNodeDefList()) {
-        if (UNSAFE.contains(node.getOp()) && !allowed.contains(node.getOp())) {
-          refused.add(
-              node.getOp() + " (" + function.getSignature().getName() + "/" + node.getName() + ")");
-        }
+    return reached;
+  }
+
+  /** The functions that the saver def's save and restore nodes call. */
+  private static Set<String> saverCalls(MetaGraphDef graph, FunctionLibrary library) {
+    SaverDef saver = graph.getSaverDef();
+    Set<String> saverNodes =
+        Set.of(
+            OpNames.nodeOf(saver.getSaveTensorName()), OpNames.nodeOf(saver.getRestoreOpName()));
+    Set<String> called = new HashSet<>();
+    for (NodeDef node : graph.getGraphDef().getNodeList()) {
+      if (saverNodes.contains(node.getName())) {
+        called.addAll(library.calledBy(node));
       }
     }
-    if (!refused.isEmpty()) {
-      throw new ModelException(
-          dir,
-          "refusing to run ops that touch files, processes or the network: "
-              + String.join(", ", refused)
-              + " (allow one with --allow-op NAME)");
-    }
+    return called;
   }
 
   private static MetaGraphDef serveGraph(Path dir) throws ModelException {

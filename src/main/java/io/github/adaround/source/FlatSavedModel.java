@@ -1,0 +1,109 @@
+package io.github.adaround.source;
+
+import io.github.adaround.tf.TensorData;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A SavedModel whose signature's ops sit in the graph itself (TF-Java exports, TF1 SavedModels): the
+ * loaded graph is the calibration graph, weights are read and written without adding ops, and the
+ * export rebuilds the SavedModel from the session with the input's signatures.
+ */
+final class FlatSavedModel implements ModelSource {
+
+  private final SavedModelBundle bundle;
+  private final ChosenSignature signature;
+
+  /** Takes ownership of {@code bundle}. */
+  FlatSavedModel(SavedModelBundle bundle, String key) {
+    this.bundle = bundle;
+    this.signature = ChosenSignature.of(bundle.metaGraphDef(), key);
+  }
+
+  @Override
+  public Graph graph() {
+    return bundle.graph();
+  }
+
+  @Override
+  public Session session() {
+    return bundle.session();
+  }
+
+  @Override
+  public String inputTensor() {
+    return signature.input();
+  }
+
+  @Override
+  public Shape inputShape() {
+    return signature.inputShape();
+  }
+
+  @Override
+  public List<String> outputTensors() {
+    return signature.outputs();
+  }
+
+  /** A {@code VariableV2} is fetched itself, a resource variable through a read the graph has. */
+  @Override
+  public float[] read(String weight) {
+    GraphOperation op = bundle.graph().operationOrThrow(weight);
+    String fetched = op.type().equals("VarHandleOp") ? existingRead(op) : weight;
+    try (Result r = bundle.session().runner().fetch(fetched).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+
+  private static String existingRead(GraphOperation handle) {
+    return handle.consumers(0).stream()
+        .filter(c -> c.type().equals("ReadVariableOp"))
+        .map(GraphOperation::name)
+        .sorted()
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "the graph holds no read of variable '" + handle.name() + "'"));
+  }
+
+  @Override
+  public void write(String weight, Shape shape, float[] value) {
+    try (TFloat32 t = TensorData.floats(shape, value)) {
+      VariableWriter.write(bundle.session(), bundle.graph(), weight, t);
+    }
+  }
+
+  /** Nothing to check: the calibration graph is the loaded graph. */
+  @Override
+  public void verify(float[] samples, int count) {}
+
+  @Override
+  public void export(Path dir) throws IOException {
+    var exporter = SavedModelBundle.exporter(dir.toString()).withSession(bundle.session());
+    for (Signature s : bundle.signatures()) {
+      exporter.withSignature(s);
+    }
+    exporter.export();
+  }
+
+  @Override
+  public Optional<SavedModelBundle> rewritableBundle() {
+    return Optional.of(bundle);
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}

@@ -1,0 +1,201 @@
+package io.github.adaround.source;
+
+import io.github.adaround.graph.FunctionInliner;
+import io.github.adaround.tf.OpNames;
+import io.github.adaround.tf.TensorData;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A TF2 SavedModel ({@code tf.saved_model.save}, Keras {@code model.save()} and {@code
+ * model.export()}): its signature calls functions, whose bodies hold the layers and read resource
+ * variables passed in as arguments.
+ *
+ * <p>The calibration graph is the signature's calls inlined ({@link FunctionInliner}) into a flat
+ * graph of its own session, whose variables start as the loaded model's. Weights are written to
+ * both; the export is the input's {@code saved_model.pb} (signatures, object graph, assets, {@code
+ * keras_metadata.pb}) as it was, beside a {@code variables/} that the model's own saver writes, so
+ * that the checkpoint keys and every other variable stay as they were.
+ */
+final class FunctionSavedModel implements ModelSource {
+
+  /** Files of the input that the export does not copy: the checkpoint is written anew. */
+  private static final List<String> NOT_COPIED = List.of("variables", "fingerprint.pb");
+
+  private final Path dir;
+  private final SavedModelBundle bundle;
+  private final ChosenSignature signature;
+  private final Graph graph;
+  private final Session session;
+  private final VariableAccess loaded;
+  private final VariableAccess flat;
+
+  private FunctionSavedModel(
+      Path dir, SavedModelBundle bundle, ChosenSignature signature, Graph graph, Session session) {
+    this.dir = dir;
+    this.bundle = bundle;
+    this.signature = signature;
+    this.graph = graph;
+    this.session = session;
+    this.loaded = new VariableAccess(bundle.graph(), bundle.session());
+    this.flat = new VariableAccess(graph, session);
+  }
+
+  /**
+   * Inlines the signature {@code key} of a loaded model and copies its variables into the flat
+   * graph; takes ownership of {@code bundle}.
+   *
+   * @throws IllegalArgumentException when the signature is unknown or cannot be inlined
+   */
+  static FunctionSavedModel open(Path dir, SavedModelBundle bundle, String key) {
+    ChosenSignature signature = ChosenSignature.of(bundle.metaGraphDef(), key);
+    GraphDef inlined =
+        FunctionInliner.inline(
+            bundle.metaGraphDef().getGraphDef(),
+            signature.outputs().stream().map(OpNames::nodeOf).toList());
+    Graph graph = new Graph();
+    try {
+      graph.importGraphDef(inlined);
+    } catch (RuntimeException e) {
+      graph.close();
+      throw new IllegalArgumentException(
+          "the signature's functions cannot be inlined into one graph", e);
+    }
+    FunctionSavedModel model =
+        new FunctionSavedModel(dir, bundle, signature, graph, new Session(graph));
+    Iterator<GraphOperation> ops = graph.operations();
+    while (ops.hasNext()) {
+      GraphOperation op = ops.next();
+      if (op.type().equals("VarHandleOp")) {
+        model.loaded.copyTo(op.name(), model.flat);
+      }
+    }
+    return model;
+  }
+
+  @Override
+  public Graph graph() {
+    return graph;
+  }
+
+  @Override
+  public Session session() {
+    return session;
+  }
+
+  @Override
+  public String inputTensor() {
+    return signature.input();
+  }
+
+  @Override
+  public Shape inputShape() {
+    return signature.inputShape();
+  }
+
+  @Override
+  public List<String> outputTensors() {
+    return signature.outputs();
+  }
+
+  @Override
+  public float[] read(String weight) {
+    return flat.readFloats(weight);
+  }
+
+  @Override
+  public void write(String weight, Shape shape, float[] value) {
+    try (TFloat32 t = TensorData.floats(shape, value)) {
+      flat.write(weight, t);
+      loaded.write(weight, t);
+    }
+  }
+
+  /** Compares the flat graph's outputs with the loaded model's, bit for bit, batch by batch. */
+  @Override
+  public void verify(float[] samples, int count) {
+    Batches.forEach(
+        inputShape(),
+        samples,
+        count,
+        (x, rows) -> {
+          Session.Runner inlined = session.runner().feed(signature.input(), x);
+          Session.Runner original = bundle.session().runner().feed(signature.input(), x);
+          for (String output : signature.outputs()) {
+            inlined.fetch(output);
+            original.fetch(output);
+          }
+          try (Result a = inlined.run();
+              Result b = original.run()) {
+            for (int i = 0; i < signature.outputs().size(); i++) {
+              if (!a.get(i).asRawTensor().data().equals(b.get(i).asRawTensor().data())) {
+                throw new IllegalStateException(
+                    "the inlined graph's output "
+                        + signature.outputs().get(i)
+                        + " differs from the model's own");
+              }
+            }
+          }
+        });
+  }
+
+  @Override
+  public void export(Path out) throws IOException {
+    copyModelFiles(dir, out);
+    Path variables = Files.createDirectories(out.resolve("variables"));
+    bundle.session().save(variables.resolve("variables").toString());
+  }
+
+  /** Copies every file of the model folder but {@link #NOT_COPIED}. */
+  private static void copyModelFiles(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    Files.walkFileTree(
+        from,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a)
+              throws IOException {
+            if (!d.equals(from) && NOT_COPIED.contains(from.relativize(d).toString())) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            Files.createDirectories(to.resolve(from.relativize(d).toString()));
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            if (!NOT_COPIED.contains(from.relativize(f).toString())) {
+              Files.copy(f, to.resolve(from.relativize(f).toString()));
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+
+  @Override
+  public Optional<SavedModelBundle> rewritableBundle() {
+    return Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+    bundle.close();
+  }
+}

@@ -1,0 +1,60 @@
+package io.github.adaround.source;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.tensorflow.Graph;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+
+/**
+ * A model in one of the formats users hold, as the engine works with it: a flat graph in which every
+ * layer's input and output can be fetched, the weights read and written by name, and an export in
+ * the model's own format with the written weights. One implementation per format.
+ */
+public interface ModelSource extends AutoCloseable {
+
+  /** The flat graph that computes the chosen signature, every tensor fetchable. */
+  Graph graph();
+
+  /** The session of {@link #graph()}, holding the model's current weights. */
+  Session session();
+
+  /** The tensor of {@link #graph()} that the signature's input is fed to, e.g. {@code x:0}. */
+  String inputTensor();
+
+  /** The signature's input shape; {@code -1} where any size goes. */
+  Shape inputShape();
+
+  /** The tensors of {@link #graph()} that the signature returns. */
+  List<String> outputTensors();
+
+  /** A copy of the float32 weight held by the variable op {@code weight}. */
+  float[] read(String weight);
+
+  /** Sets the float32 weight held by the variable op {@code weight}. */
+  void write(String weight, Shape shape, float[] value);
+
+  /**
+   * Checks, before the graph is used, that it computes what the model as loaded computes on these
+   * samples.
+   *
+   * @param samples {@code count} inputs of the signature's sample shape, row-major
+   * @throws IllegalStateException when the outputs differ
+   */
+  void verify(float[] samples, int count);
+
+  /** Writes the model with its current weights to {@code dir} (which must not exist). */
+  void export(Path dir) throws IOException;
+
+  /**
+   * The loaded SavedModel whose graph an export may rewrite (to store weights as codes), or empty
+   * when the format's own saver has to write the model.
+   */
+  Optional<SavedModelBundle> rewritableBundle();
+
+  @Override
+  void close();
+}

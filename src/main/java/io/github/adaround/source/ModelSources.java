@@ -1,0 +1,66 @@
+package io.github.adaround.source;
+
+import io.github.adaround.graph.FunctionLibrary;
+import io.github.adaround.model.ModelException;
+import io.github.adaround.model.SavedModels;
+import io.github.adaround.tf.OpNames;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+
+/** Opens a model folder as the {@link ModelSource} of its format. */
+public final class ModelSources {
+
+  private ModelSources() {}
+
+  /**
+   * Opens the SavedModel in {@code dir} for its signature {@code signature}, after {@link
+   * io.github.adaround.model.OpSafety}: a TF2 SavedModel when the signature calls functions, else
+   * a flat one.
+   *
+   * @throws ModelException when the folder is no loadable, safe SavedModel, has no such signature or
+   *     its functions cannot be inlined
+   */
+  public static ModelSource open(Path dir, String signature, Set<String> allowedOps)
+      throws ModelException {
+    SavedModelBundle bundle = SavedModels.load(dir, allowedOps);
+    try {
+      ChosenSignature chosen = ChosenSignature.of(bundle.metaGraphDef(), signature);
+      GraphDef graph = bundle.metaGraphDef().getGraphDef();
+      return callsFunctions(graph, chosen)
+          ? FunctionSavedModel.open(dir, bundle, signature)
+          : new FlatSavedModel(bundle, signature);
+    } catch (IllegalArgumentException e) {
+      bundle.close();
+      throw new ModelException(dir, e.getMessage());
+    }
+  }
+
+  /** Whether a node that the signature's outputs depend on calls a function of the library. */
+  private static boolean callsFunctions(GraphDef graph, ChosenSignature signature) {
+    FunctionLibrary library = new FunctionLibrary(graph.getLibrary());
+    Map<String, NodeDef> nodes = new HashMap<>();
+    graph.getNodeList().forEach(n -> nodes.put(n.getName(), n));
+    Deque<String> pending = new ArrayDeque<>();
+    signature.outputs().forEach(o -> pending.add(OpNames.nodeOf(o)));
+    Set<String> seen = new HashSet<>();
+    while (!pending.isEmpty()) {
+      NodeDef node = nodes.get(pending.pop());
+      if (node == null || !seen.add(node.getName())) {
+        continue;
+      }
+      if (!library.calledBy(node).isEmpty()) {
+        return true;
+      }
+      node.getInputList().forEach(i -> pending.add(OpNames.nodeOf(i)));
+    }
+    return false;
+  }
+}
