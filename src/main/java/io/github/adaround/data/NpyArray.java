@@ -28,15 +28,17 @@ public record NpyArray(String source, long[] shape, float[] values) {
   }
 
   /**
-   * Checks that the array is a batch of samples shaped like a model input.
+   * Checks that the array is a batch of samples shaped like a model input's samples: any number of
+   * them, also for a model whose batch size is fixed (the engine feeds them in batches of that
+   * size).
    *
-   * @param inputShape the model's input shape; a negative dimension (the batch, usually) matches
-   *     any size
+   * @param inputShape the model's input shape, batch axis first; a negative dimension matches any
+   *     size
    * @throws DataFileException naming the file when the shapes differ
    */
   public void requireShape(long[] inputShape) throws DataFileException {
     boolean matches = shape.length == inputShape.length;
-    for (int i = 0; matches && i < shape.length; i++) {
+    for (int i = 1; matches && i < shape.length; i++) {
       matches = inputShape[i] < 0 || inputShape[i] == shape[i];
     }
     if (!matches) {

@@ -87,6 +87,16 @@ class NpyReaderTest {
   }
 
   @Test
+  void aModelWithAFixedBatchTakesAnyNumberOfSamples() throws IOException {
+    Path many = write("many.npy", npy(1, "<f4", false, "5, 3", float32(new float[15])));
+    Path wide = write("wide.npy", npy(1, "<f4", false, "2, 4", float32(new float[8])));
+    long[] fixedBatch = {2, 3};
+
+    assertDoesNotThrow(() -> NpyReader.read(many).requireShape(fixedBatch));
+    assertThrows(DataFileException.class, () -> NpyReader.read(wide).requireShape(fixedBatch));
+  }
+
+  @Test
   void rejectsMalformedFilesNamingThem() throws IOException {
     byte[] six = float32(1, 2, 3, 4, 5, 6);
     byte[] good = npy(1, "<f4", false, "2, 3", six);

@@ -2,20 +2,28 @@ package io.github.adaround.graph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.adaround.model.SavedModels;
+import io.github.adaround.source.ModelSource;
+import io.github.adaround.source.ModelSources;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.types.TFloat32;
 
 class LayerInspectorTest {
-  private static final List<Long> UNIT = List.of(1L, 1L, 1L, 1L);
+  private static final String SIGNATURE = "serving_default";
 
   @Test
   void findsTheFiveLayersOfTheBundledModel() throws Exception {
-    try (SavedModelBundle bundle = SavedModels.load(Path.of("models", "fashion-mnist-cnn"))) {
+    try (ModelSource source = ModelSources.open(Path.of("models", "fashion-mnist-cnn"), SIGNATURE, Set.of())) {
       assertEquals(
           List.of(
               new QuantizableLayer(
@@ -63,7 +71,7 @@ class LayerInspectorTest {
                   null,
                   "dense1/Relu:0",
                   "logits/BiasAdd:0")),
-          LayerInspector.inspect(bundle.graph()));
+          LayerInspector.inspect(source.graph(), source.outputTensors()));
     }
   }
 
@@ -78,8 +86,8 @@ class LayerInspectorTest {
       throws Exception {
     Path model = Tf1StyleModel.export(dir.resolve("tf1"));
 
-    try (SavedModelBundle bundle = SavedModels.load(model)) {
-      List<QuantizableLayer> layers = LayerInspector.inspect(bundle.graph());
+    try (ModelSource source = ModelSources.open(model, SIGNATURE, Set.of())) {
+      List<QuantizableLayer> layers = LayerInspector.inspect(source.graph(), source.outputTensors());
       assertEquals(
           List.of("conv2d/kernel", "conv2d_1/kernel", "depthwise/depthwise_kernel", "dense/kernel"),
           layers.stream().map(QuantizableLayer::weight).toList());
@@ -104,6 +112,48 @@ class LayerInspectorTest {
       assertEquals("dense/bias", head.bias());
       assertEquals(null, head.activation(), "softmax is an output, not a layer activation");
     }
+  }
+
+  /**
+   * A TF1 graph with resource variables and two copies of its layer ops sharing them (as TF 1.15
+   * exports of Keras models hold): only the copy that feeds the output is listed; a weight that two
+   * layer ops of that copy read is listed once.
+   */
+  @Test
+  void onlyLayersOnTheOutputsPathAndEachWeightOnce() {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Placeholder<TFloat32> x =
+          tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
+      VarHandleOp kernel =
+          tf.withName("kernel").varHandleOp(TFloat32.class, Shape.of(4, 4), VarHandleOp.sharedName("kernel"));
+      VarHandleOp head =
+          tf.withName("head").varHandleOp(TFloat32.class, Shape.of(4, 2), VarHandleOp.sharedName("head"));
+      Ops model = tf.withSubScope("model");
+      Ops training = tf.withSubScope("training_copy");
+      Operand<TFloat32> served = x;
+      Operand<TFloat32> copy = x;
+      for (String layer : List.of("layer", "layer_1")) {
+        served = dense(model.withSubScope(layer), served, kernel);
+        copy = dense(training.withSubScope(layer), copy, kernel);
+      }
+      Operand<TFloat32> y =
+          model.withName("y").linalg.matMul(served, model.readVariableOp(head, TFloat32.class));
+      training.linalg.matMul(copy, training.readVariableOp(head, TFloat32.class));
+
+      List<QuantizableLayer> layers = LayerInspector.inspect(graph, List.of(y.op().name() + ":0"));
+
+      assertEquals(
+          List.of("model/layer/MatMul", "model/y"),
+          layers.stream().map(QuantizableLayer::name).toList());
+      assertEquals(List.of("kernel", "head"), layers.stream().map(QuantizableLayer::weight).toList());
+      assertEquals(List.of("model/layer_1/MatMul"), layers.get(0).alsoReadBy());
+      assertEquals(List.of(), layers.get(1).alsoReadBy());
+    }
+  }
+
+  private static Operand<TFloat32> dense(Ops layer, Operand<TFloat32> x, VarHandleOp kernel) {
+    return layer.nn.relu(layer.linalg.matMul(x, layer.readVariableOp(kernel, TFloat32.class)));
   }
 
   private static List<Long> box(long[] values) {
