@@ -95,8 +95,7 @@ public final class AdaroundEngine {
           LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
       if (layers.isEmpty()) {
         throw new ModelException(
-            modelDir,
-            "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)");
+            modelDir, ModelSources.NO_LAYERS + " on the path of signature " + config.signature());
       }
       try {
         fp.source().verify(calibration.samples(), calibration.count());

@@ -1,6 +1,7 @@
 package io.github.adaround.source;
 
 import io.github.adaround.graph.FunctionLibrary;
+import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.model.ModelException;
 import io.github.adaround.model.SavedModels;
 import io.github.adaround.tf.OpNames;
@@ -18,6 +19,10 @@ import org.tensorflow.proto.NodeDef;
 /** Opens a model folder as the {@link ModelSource} of its format. */
 public final class ModelSources {
 
+  /** The error of a model in which no op could be a quantizable layer. */
+  public static final String NO_LAYERS =
+      "no quantizable layers (Conv2D, DepthwiseConv2dNative or MatMul on a variable)";
+
   private ModelSources() {}
 
   /**
@@ -25,13 +30,17 @@ public final class ModelSources {
    * io.github.adaround.model.OpSafety}: a TF2 SavedModel when the signature calls functions, else
    * a flat one.
    *
-   * @throws ModelException when the folder is no loadable, safe SavedModel, has no such signature or
-   *     its functions cannot be inlined
+   * @throws ModelException when the folder is no loadable, safe SavedModel, holds no layer op at
+   *     all (checked before the signature), has no such signature or its functions cannot be
+   *     inlined
    */
   public static ModelSource open(Path dir, String signature, Set<String> allowedOps)
       throws ModelException {
     SavedModelBundle bundle = SavedModels.load(dir, allowedOps);
     try {
+      if (!holdsLayerOps(bundle.metaGraphDef().getGraphDef())) {
+        throw new IllegalArgumentException(NO_LAYERS);
+      }
       ChosenSignature chosen = ChosenSignature.of(bundle.metaGraphDef(), signature);
       GraphDef graph = bundle.metaGraphDef().getGraphDef();
       return callsFunctions(graph, chosen)
@@ -41,6 +50,17 @@ public final class ModelSources {
       bundle.close();
       throw new ModelException(dir, e.getMessage());
     }
+  }
+
+  /** Whether the graph or a function of its library holds a layer op. */
+  private static boolean holdsLayerOps(GraphDef graph) {
+    return graph.getNodeList().stream().anyMatch(ModelSources::isLayerOp)
+        || graph.getLibrary().getFunctionList().stream()
+            .anyMatch(f -> f.getNodeDefList().stream().anyMatch(ModelSources::isLayerOp));
+  }
+
+  private static boolean isLayerOp(NodeDef node) {
+    return LayerInspector.LAYER_OPS.contains(node.getOp());
   }
 
   /** Whether a node that the signature's outputs depend on calls a function of the library. */

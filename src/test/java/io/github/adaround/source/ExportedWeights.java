@@ -1,0 +1,63 @@
+package io.github.adaround.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Checks of an exported model read back through its own format. */
+public final class ExportedWeights {
+
+  private ExportedWeights() {}
+
+  /**
+   * Asserts that every weight that {@code encodings.json} declares is, in the model reloaded from
+   * {@code out}, exactly {@code k * scale} of its channel's scale with {@code k} in {@code [offset,
+   * offset + 2^bits - 1]}; the channel of a flat index is its position modulo the channel count
+   * (the output-channel axes are the last ones of every layout the engine writes).
+   *
+   * @return the weights checked, by name, with their values
+   */
+  public static Map<String, float[]> assertOnDeclaredGrid(Path out, String signature)
+      throws Exception {
+    JsonObject params =
+        JsonParser.parseString(Files.readString(out.resolve("encodings.json")))
+            .getAsJsonObject()
+            .getAsJsonObject("param_encodings");
+    assertFalse(params.isEmpty(), "encodings.json declares weights");
+    Map<String, float[]> weights = new TreeMap<>();
+    try (ModelSource model = ModelSources.open(out, signature, Set.of())) {
+      for (Map.Entry<String, JsonElement> entry : params.entrySet()) {
+        JsonArray channels = entry.getValue().getAsJsonArray();
+        float[] w = model.read(entry.getKey());
+        for (int i = 0; i < w.length; i++) {
+          JsonObject e = channels.get(i % channels.size()).getAsJsonObject();
+          float scale = e.get("scale").getAsFloat();
+          int qmin = e.get("offset").getAsInt();
+          int qmax = qmin + (1 << e.get("bitwidth").getAsInt()) - 1;
+          int k = Math.round(w[i] / scale);
+          assertTrue(k >= qmin && k <= qmax, entry.getKey() + "[" + i + "] beyond the grid");
+          assertEquals(k * scale, w[i], 0f, entry.getKey() + "[" + i + "] off the grid");
+        }
+        weights.put(entry.getKey(), w);
+      }
+    }
+    return weights;
+  }
+
+  /** The bytes of {@code file} in {@code a} and {@code b} are the same. */
+  public static boolean sameFile(Path a, Path b, String file) throws IOException {
+    return java.util.Arrays.equals(
+        Files.readAllBytes(a.resolve(file)), Files.readAllBytes(b.resolve(file)));
+  }
+}
