@@ -171,17 +171,12 @@ public final class OpSafety {
     }
     Set<String> saverFunctions = library.closure(saverCalls(graph, library));
     saverFunctions.removeAll(library.closure(reachedFunctions));
+    Set<String> foreign = new TreeSet<>();
     for (String function : saverFunctions) {
       for (NodeDef node : library.get(function).getNodeDefList()) {
         if (!SAVER_OPS.contains(node.getOp()) && !library.contains(node.getOp())
             || isFileWriter(node)) {
-          refused.add(
-              node.getOp()
-                  + " ("
-                  + function
-                  + "/"
-                  + node.getName()
-                  + ", in a saver function, where a saver holds no such op)");
+          foreign.add(node.getOp() + " (" + function + "/" + node.getName() + ")");
         }
       }
     }
@@ -194,12 +189,19 @@ public final class OpSafety {
         refuseUnsafe(node, name + "/" + node.getName(), allowed, refused);
       }
     }
+    List<String> problems = new ArrayList<>();
     if (!refused.isEmpty()) {
-      throw new ModelException(
-          dir,
+      problems.add(
           "refusing to run ops that touch files, processes or the network: "
               + String.join(", ", refused)
               + " (allow one with --allow-op NAME)");
+    }
+    if (!foreign.isEmpty()) {
+      problems.add(
+          "refusing a saver function that holds ops no saver holds: " + String.join(", ", foreign));
+    }
+    if (!problems.isEmpty()) {
+      throw new ModelException(dir, String.join("; ", problems));
     }
   }
 
