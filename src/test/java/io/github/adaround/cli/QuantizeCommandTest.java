@@ -4,8 +4,11 @@ import static io.github.adaround.cli.AdaroundCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.github.adaround.cli.AdaroundCliTest.Run;
 import io.github.adaround.model.TinyDenseModel;
+import io.github.adaround.source.ExportedWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -146,6 +149,65 @@ class QuantizeCommandTest {
     assertEquals(1, unwritable.err().lines().count(), unwritable.err());
     assertTrue(unwritable.err().startsWith("adaround quantize: "), unwritable.err());
     assertTrue(Files.notExists(fresh));
+  }
+
+  /**
+   * A model whose batch is fixed at 8 takes 20 calibration samples (and 2 held back): the last
+   * batches are padded, and the padding enters no cache, loss or check, so the result is the one of
+   * the same model taking any batch size.
+   */
+  @Test
+  void aFixedBatchModelTakesAnyNumberOfSamples() throws Exception {
+    float[] weights = {0.3f, -0.7f, 0.11f, 0.52f, -0.25f, 0.9f, -0.05f, 0.61f};
+    Path fixed = TinyDenseModel.export(dir.resolve("fixed"), weights, 8);
+    Path any = TinyDenseModel.export(dir.resolve("any"), weights, -1);
+    Path npy = dir.resolve("x.npy");
+    writeNpy(npy, 22, 4);
+
+    List<String> options =
+        List.of("--calibration", "20", "--iterations", "40", "--per-channel", "--bits", "2");
+    Run fromFixed = quantizeNpyTo(fixed, npy, dir.resolve("q-fixed"), options);
+    Run fromAny = quantizeNpyTo(any, npy, dir.resolve("q-any"), options);
+
+    assertEquals(0, fromFixed.status(), fromFixed.err());
+    assertEquals(0, fromAny.status(), fromAny.err());
+    assertEquals(
+        Files.readString(dir.resolve("q-any").resolve("encodings.json")),
+        Files.readString(dir.resolve("q-fixed").resolve("encodings.json")));
+    assertEquals(reconstructionErrors(dir.resolve("q-any")), reconstructionErrors(dir.resolve("q-fixed")));
+    assertEquals(
+        ExportedWeights.assertOnDeclaredGrid(dir.resolve("q-any"), "serving_default").values()
+            .stream().map(java.util.Arrays::toString).toList(),
+        ExportedWeights.assertOnDeclaredGrid(dir.resolve("q-fixed"), "serving_default").values()
+            .stream().map(java.util.Arrays::toString).toList());
+  }
+
+  /** Each layer's reconstruction errors in report.json: means over the calibration samples. */
+  private static List<String> reconstructionErrors(Path out) throws IOException {
+    List<String> errors = new java.util.ArrayList<>();
+    for (var layer :
+        JsonParser.parseString(Files.readString(out.resolve("report.json")))
+            .getAsJsonObject()
+            .getAsJsonArray("layers")) {
+      JsonObject o = layer.getAsJsonObject();
+      errors.add(o.get("recon_error_nearest") + " " + o.get("recon_error_adaround"));
+    }
+    return errors;
+  }
+
+  private static Run quantizeNpyTo(Path model, Path npy, Path out, List<String> options) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "quantize",
+                "--model",
+                model.toString(),
+                "--out",
+                out.toString(),
+                "--calibration-npy",
+                npy.toString()));
+    args.addAll(options);
+    return run(args.toArray(String[]::new));
   }
 
   /** Quantizes {@code model} into a fresh folder, calibrated on 16 rows of {@code npy}. */

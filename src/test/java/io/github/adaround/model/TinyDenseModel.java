@@ -24,11 +24,16 @@ public final class TinyDenseModel {
 
   /** Exports the model to {@code folder} and returns it. */
   public static Path export(Path folder, float[] weights) {
+    return export(folder, weights, -1);
+  }
+
+  /** Exports the model with input {@code x} of {@code [batch, 4]} ({@code -1}: any). */
+  public static Path export(Path folder, float[] weights, long batch) {
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
       Placeholder<TFloat32> x =
-          tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
+          tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, 4)));
       Operand<TFloat32> y;
       if (weights == null) {
         y = tf.withName("y").math.add(x, tf.constant(1f));
