@@ -82,6 +82,9 @@ final class InspectCommand implements Callable<Integer> {
       JsonArray others = new JsonArray();
       layer.alsoReadBy().forEach(others::add);
       o.add("also_read_by", others);
+      JsonArray then = new JsonArray();
+      layer.followedBy().forEach(then::add);
+      o.add("followed_by", then);
       array.add(o);
     }
     JsonObject root = new JsonObject();

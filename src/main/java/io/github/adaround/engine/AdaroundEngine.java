@@ -150,7 +150,12 @@ public final class AdaroundEngine {
       }
       EncodingsFile.write(outDir.resolve("encodings.json"), reports, config.bits());
       ReportFile.write(
-          outDir.resolve("report.json"), modelDir, config, calibration.count(), reports);
+          outDir.resolve("report.json"),
+          modelDir,
+          config,
+          calibration.count(),
+          layers,
+          reports);
       return reports;
     }
   }

@@ -3,6 +3,7 @@ package io.github.adaround.engine;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.AdaroundRecipe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,13 +11,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** {@code report.json}: the settings, per layer what was done and measured, and totals. */
+/**
+ * {@code report.json}: the settings, per layer what was done and measured (and, from the graph,
+ * the other layer ops that read the same weight and the ops after the layer that the rebuild does
+ * not express), and totals.
+ */
 final class ReportFile {
 
   private ReportFile() {}
 
   static JsonObject report(
-      Path model, QuantizeConfig config, int samples, List<LayerReport> layers) {
+      Path model,
+      QuantizeConfig config,
+      int samples,
+      List<QuantizableLayer> found,
+      List<LayerReport> layers) {
     JsonObject root = new JsonObject();
     root.addProperty("model", model.toString());
     root.addProperty("bits", config.bits());
@@ -41,7 +50,8 @@ final class ReportFile {
     JsonArray list = new JsonArray();
     double seconds = 0;
     long changed = 0;
-    for (LayerReport layer : layers) {
+    for (int i = 0; i < layers.size(); i++) {
+      LayerReport layer = layers.get(i);
       JsonObject o = new JsonObject();
       o.addProperty("name", layer.name());
       o.addProperty("op", layer.op());
@@ -61,6 +71,21 @@ final class ReportFile {
       if (layer.note() != null) {
         o.addProperty("note", layer.note());
       }
+      QuantizableLayer graph = found.get(i);
+      if (!graph.alsoReadBy().isEmpty()) {
+        o.addProperty(
+            "shared",
+            "also read by "
+                + String.join(", ", graph.alsoReadBy())
+                + "; quantized once, with this layer's data");
+      }
+      if (!graph.followedBy().isEmpty()) {
+        o.addProperty(
+            "not_rebuilt",
+            "followed by "
+                + String.join(", ", graph.followedBy())
+                + ", which the rebuild does not express; the target is taken before it");
+      }
       o.addProperty("seconds", layer.seconds());
       list.add(o);
       seconds += layer.seconds();
@@ -76,14 +101,19 @@ final class ReportFile {
   }
 
   static void write(
-      Path file, Path model, QuantizeConfig config, int samples, List<LayerReport> layers)
+      Path file,
+      Path model,
+      QuantizeConfig config,
+      int samples,
+      List<QuantizableLayer> found,
+      List<LayerReport> layers)
       throws IOException {
     Files.writeString(
         file,
         new GsonBuilder()
                 .setPrettyPrinting()
                 .create()
-                .toJson(report(model, config, samples, layers))
+                .toJson(report(model, config, samples, found, layers))
             + "\n",
         StandardCharsets.UTF_8);
   }

@@ -39,6 +39,13 @@ public final class LayerInspector {
 
   private static final Set<String> VARIABLES = Set.of("VariableV2", "Variable", "VarHandleOp");
   private static final Set<String> PASS_THROUGH = Set.of("Identity", "ReadVariableOp", "Cast");
+
+  /**
+   * What may stand between a 1-D bias variable and its add, keeping its values: Keras 3 reshapes
+   * the bias to {@code [1, 1, 1, C]} and squeezes it back to {@code [C]}.
+   */
+  private static final Set<String> BIAS_PASS_THROUGH =
+      Set.of("Identity", "ReadVariableOp", "Cast", "Reshape", "Squeeze");
   private static final Set<String> BIAS_ADDS = Set.of("BiasAdd", "Add", "AddV2");
 
   private LayerInspector() {}
@@ -55,7 +62,7 @@ public final class LayerInspector {
       if (!LAYER_OPS.contains(op.type()) || op.numInputs() < 2 || !needed.contains(op)) {
         continue;
       }
-      Optional<GraphOperation> weight = variableBehind(op.input(1));
+      Optional<GraphOperation> weight = variableBehind(op.input(1), PASS_THROUGH);
       if (weight.isEmpty()) {
         continue;
       }
@@ -66,7 +73,7 @@ public final class LayerInspector {
         Output<?> other =
             add.get().input(0).equals(result) ? add.get().input(1) : add.get().input(0);
         Optional<GraphOperation> biasVariable =
-            variableBehind(other).filter(v -> variableShape(v).length == 1);
+            variableBehind(other, BIAS_PASS_THROUGH).filter(v -> variableShape(v).length == 1);
         if (biasVariable.isPresent()) {
           bias = biasVariable.get().name();
           result = add.get().output(0);
@@ -93,7 +100,8 @@ public final class LayerInspector {
               activation.map(GraphOperation::type).orElse(null),
               tensorName(op.input(0)),
               tensorName(result),
-              others));
+              others,
+              activation.isPresent() ? List.of() : consumerTypes(result)));
     }
     List<QuantizableLayer> layers = new ArrayList<>();
     for (QuantizableLayer layer : byWeight.values()) {
@@ -122,14 +130,31 @@ public final class LayerInspector {
     return seen;
   }
 
+  /** The sorted, distinct types of the ops that read {@code value}, through identities. */
+  private static List<String> consumerTypes(Output<?> value) {
+    Set<String> types = new java.util.TreeSet<>();
+    Deque<Output<?>> pending = new ArrayDeque<>(List.of(value));
+    while (!pending.isEmpty()) {
+      Output<?> current = pending.pop();
+      for (GraphOperation consumer : ((GraphOperation) current.op()).consumers(current.index())) {
+        if (consumer.type().equals("Identity")) {
+          pending.add(consumer.output(0));
+        } else {
+          types.add(consumer.type());
+        }
+      }
+    }
+    return List.copyOf(types);
+  }
+
   private static String tensorName(Output<?> output) {
     return output.op().name() + ":" + output.index();
   }
 
   /** The variable whose value {@code value} is, through identities, if it is one. */
-  private static Optional<GraphOperation> variableBehind(Output<?> value) {
+  private static Optional<GraphOperation> variableBehind(Output<?> value, Set<String> passThrough) {
     GraphOperation op = (GraphOperation) value.op();
-    while (PASS_THROUGH.contains(op.type()) && op.numInputs() >= 1) {
+    while (passThrough.contains(op.type()) && op.numInputs() >= 1) {
       op = (GraphOperation) op.input(0).op();
     }
     return VARIABLES.contains(op.type()) && op.attributes().getAttrType("dtype") == DataType.DT_FLOAT

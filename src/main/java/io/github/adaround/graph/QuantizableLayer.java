@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param output the tensor after the op, its bias and its activation (whichever come), e.g. {@code
  *     conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
  * @param alsoReadBy the other layer ops that read the same weight (it is quantized once, here)
+ * @param followedBy when no activation is recognised, the types of the ops that read {@code
+ *     output} (such as an activation Keras builds from several ops): not rebuilt, the target is
+ *     taken before them
  */
 public record QuantizableLayer(
     String name,
@@ -29,12 +32,14 @@ public record QuantizableLayer(
     String activation,
     String input,
     String output,
-    List<String> alsoReadBy) {
+    List<String> alsoReadBy,
+    List<String> followedBy) {
 
   /** Copies the shape and list so that the record stays immutable. */
   public QuantizableLayer {
     shape = shape.clone();
     alsoReadBy = List.copyOf(alsoReadBy);
+    followedBy = List.copyOf(followedBy);
   }
 
   /** A layer whose weight no other layer op reads. */
@@ -47,12 +52,13 @@ public record QuantizableLayer(
       String activation,
       String input,
       String output) {
-    this(name, op, weight, shape, bias, activation, input, output, List.of());
+    this(name, op, weight, shape, bias, activation, input, output, List.of(), List.of());
   }
 
   /** This layer with {@code others} as the other readers of its weight. */
   QuantizableLayer withAlsoReadBy(List<String> others) {
-    return new QuantizableLayer(name, op, weight, shape, bias, activation, input, output, others);
+    return new QuantizableLayer(
+        name, op, weight, shape, bias, activation, input, output, others, followedBy);
   }
 
   @Override
@@ -71,7 +77,8 @@ public record QuantizableLayer(
         && Objects.equals(activation, other.activation)
         && input.equals(other.input)
         && output.equals(other.output)
-        && alsoReadBy.equals(other.alsoReadBy);
+        && alsoReadBy.equals(other.alsoReadBy)
+        && followedBy.equals(other.followedBy);
   }
 
   @Override

@@ -152,6 +152,41 @@ class LayerInspectorTest {
     }
   }
 
+  /**
+   * An activation built from several ops (swish, {@code y * sigmoid(y)}, as Keras writes it) is not
+   * rebuilt: the layer is compared before it, and the ops are named.
+   */
+  @Test
+  void anActivationOfSeveralOpsIsNamedAndTheTargetTakenBeforeIt() {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Placeholder<TFloat32> x =
+          tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
+      VarHandleOp kernel =
+          tf.withName("kernel")
+              .varHandleOp(TFloat32.class, Shape.of(4, 3), VarHandleOp.sharedName("kernel"));
+      VarHandleOp bias =
+          tf.withName("bias").varHandleOp(TFloat32.class, Shape.of(3), VarHandleOp.sharedName("bias"));
+      Operand<TFloat32> y =
+          tf.withName("BiasAdd")
+              .nn
+              .biasAdd(
+                  tf.withName("MatMul")
+                      .linalg
+                      .matMul(x, tf.readVariableOp(kernel, TFloat32.class)),
+                  tf.readVariableOp(bias, TFloat32.class));
+      Operand<TFloat32> swish = tf.withName("swish").math.mul(y, tf.math.sigmoid(y));
+
+      QuantizableLayer layer =
+          LayerInspector.inspect(graph, List.of(swish.op().name())).get(0);
+
+      assertEquals("bias", layer.bias());
+      assertEquals(null, layer.activation());
+      assertEquals("BiasAdd:0", layer.output());
+      assertEquals(List.of("Mul", "Sigmoid"), layer.followedBy());
+    }
+  }
+
   private static Operand<TFloat32> dense(Ops layer, Operand<TFloat32> x, VarHandleOp kernel) {
     return layer.nn.relu(layer.linalg.matMul(x, layer.readVariableOp(kernel, TFloat32.class)));
   }
