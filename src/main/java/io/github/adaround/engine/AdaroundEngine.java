@@ -150,19 +150,13 @@ public final class AdaroundEngine {
       }
       EncodingsFile.write(outDir.resolve("encodings.json"), reports, config.bits());
       ReportFile.write(
-          outDir.resolve("report.json"),
-          modelDir,
-          config,
-          calibration.count(),
-          layers,
-          reports);
+          outDir.resolve("report.json"), modelDir, config, calibration.count(), layers, reports);
       return reports;
     }
   }
 
   private ModelSession open(Path modelDir) throws ModelException {
-    return new ModelSession(
-        ModelSources.open(modelDir, config.signature(), config.allowedOps()));
+    return new ModelSession(ModelSources.open(modelDir, config.signature(), config.allowedOps()));
   }
 
   private LayerReport quantizeLayer(

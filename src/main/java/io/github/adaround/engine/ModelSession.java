@@ -55,7 +55,8 @@ final class ModelSession implements AutoCloseable {
             sink.accept(TensorData.floats(x), rows, sampleShape());
             return;
           }
-          try (Result r = source.session().runner().feed(source.inputTensor(), x).fetch(tensor).run()) {
+          try (Result r =
+              source.session().runner().feed(source.inputTensor(), x).fetch(tensor).run()) {
             long[] dims = r.get(0).shape().asArray();
             Shape sample = Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
             sink.accept(TensorData.floats(r.get(0)), rows, sample);

@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code report.json}: the settings, per layer what was done and measured (and, from the graph,
- * the other layer ops that read the same weight and the ops after the layer that the rebuild does
- * not express), and totals.
+ * {@code report.json}: the settings, per layer what was done and measured (and, from the graph, the
+ * other layer ops that read the same weight and the ops after the layer that the rebuild does not
+ * express), and totals.
  */
 final class ReportFile {
 

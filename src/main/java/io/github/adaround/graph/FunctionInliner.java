@@ -28,19 +28,20 @@ import org.tensorflow.proto.OpDef;
  * <p>A call node {@code c} of function {@code F} becomes:
  *
  * <ul>
- *   <li>for each input argument {@code a} of {@code F}, a node {@code c/a} = {@code Identity} of the
- *       call's input, after the call's control inputs;
+ *   <li>for each input argument {@code a} of {@code F}, a node {@code c/a} = {@code Identity} of
+ *       the call's input, after the call's control inputs;
  *   <li>each body node {@code n} renamed {@code c/n}; a body reference {@code n:out_arg:k} becomes
- *       {@code c/n:i}, where {@code i} counts the outputs of the op's earlier output arguments (from
- *       its {@code OpDef}: one each, {@code number_attr} many, or one per {@code type_list_attr}
- *       entry) plus {@code k};
- *   <li>a node named {@code c} = {@code IdentityN} of the values {@code F} returns, after its control
- *       outputs, so that {@code c:k} and {@code ^c} keep their meaning for the call's consumers.
+ *       {@code c/n:i}, where {@code i} counts the outputs of the op's earlier output arguments
+ *       (from its {@code OpDef}: one each, {@code number_attr} many, or one per {@code
+ *       type_list_attr} entry) plus {@code k};
+ *   <li>a node named {@code c} = {@code IdentityN} of the values {@code F} returns, after its
+ *       control outputs, so that {@code c:k} and {@code ^c} keep their meaning for the call's
+ *       consumers.
  * </ul>
  *
  * Calls are inlined where the requested outputs depend on them, nested calls too; the result holds
- * only the nodes those outputs depend on, and the library, for ops that still name a function
- * (such as {@code While}).
+ * only the nodes those outputs depend on, and the library, for ops that still name a function (such
+ * as {@code While}).
  */
 public final class FunctionInliner {
 

@@ -46,6 +46,7 @@ public final class LayerInspector {
    */
   private static final Set<String> BIAS_PASS_THROUGH =
       Set.of("Identity", "ReadVariableOp", "Cast", "Reshape", "Squeeze");
+
   private static final Set<String> BIAS_ADDS = Set.of("BiasAdd", "Add", "AddV2");
 
   private LayerInspector() {}
@@ -110,7 +111,9 @@ public final class LayerInspector {
     return layers;
   }
 
-  /** The ops that the tensors (or ops) {@code outputs} depend on, through data and control edges. */
+  /**
+   * The ops that the tensors (or ops) {@code outputs} depend on, through data and control edges.
+   */
   private static Set<GraphOperation> dependencies(Graph graph, Collection<String> outputs) {
     Set<GraphOperation> seen = new HashSet<>();
     Deque<GraphOperation> pending = new ArrayDeque<>();
@@ -157,7 +160,8 @@ public final class LayerInspector {
     while (passThrough.contains(op.type()) && op.numInputs() >= 1) {
       op = (GraphOperation) op.input(0).op();
     }
-    return VARIABLES.contains(op.type()) && op.attributes().getAttrType("dtype") == DataType.DT_FLOAT
+    return VARIABLES.contains(op.type())
+            && op.attributes().getAttrType("dtype") == DataType.DT_FLOAT
         ? Optional.of(op)
         : Optional.empty();
   }

@@ -19,9 +19,9 @@ import java.util.Objects;
  * @param output the tensor after the op, its bias and its activation (whichever come), e.g. {@code
  *     conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
  * @param alsoReadBy the other layer ops that read the same weight (it is quantized once, here)
- * @param followedBy when no activation is recognised, the types of the ops that read {@code
- *     output} (such as an activation Keras builds from several ops): not rebuilt, the target is
- *     taken before them
+ * @param followedBy when no activation is recognised, the types of the ops that read {@code output}
+ *     (such as an activation Keras builds from several ops): not rebuilt, the target is taken
+ *     before them
  */
 public record QuantizableLayer(
     String name,

@@ -1,5 +1,6 @@
 package io.github.adaround.model;
 
+import io.github.adaround.graph.FunctionLibrary;
 import io.github.adaround.tf.OpNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import io.github.adaround.graph.FunctionLibrary;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.FunctionDef;
@@ -120,8 +120,8 @@ public final class OpSafety {
 
   /**
    * What a model's own saver functions (TF2's {@code __inference__traced_save} and {@code
-   * __inference__traced_restore}) hold: checkpoint reads and writes, file-name arithmetic,
-   * variable reads and assigns.
+   * __inference__traced_restore}) hold: checkpoint reads and writes, file-name arithmetic, variable
+   * reads and assigns.
    */
   public static final Set<String> SAVER_OPS =
       Set.of(
@@ -149,9 +149,9 @@ public final class OpSafety {
 
   /**
    * Refuses the model in {@code dir} if its {@code serve} graph reaches an unsafe op that is not in
-   * {@code allowed}: from its signatures and init ops, through the functions they call; in a
-   * saver function (one the saver def calls), anything that a saver does not hold; in any other
-   * function of the library, an unsafe op.
+   * {@code allowed}: from its signatures and init ops, through the functions they call; in a saver
+   * function (one the saver def calls), anything that a saver does not hold; in any other function
+   * of the library, an unsafe op.
    *
    * @throws ModelException naming the unsafe ops, or when {@code saved_model.pb} is unreadable
    */
@@ -257,8 +257,7 @@ public final class OpSafety {
   private static Set<String> saverCalls(MetaGraphDef graph, FunctionLibrary library) {
     SaverDef saver = graph.getSaverDef();
     Set<String> saverNodes =
-        Set.of(
-            OpNames.nodeOf(saver.getSaveTensorName()), OpNames.nodeOf(saver.getRestoreOpName()));
+        Set.of(OpNames.nodeOf(saver.getSaveTensorName()), OpNames.nodeOf(saver.getRestoreOpName()));
     Set<String> called = new HashSet<>();
     for (NodeDef node : graph.getGraphDef().getNodeList()) {
       if (saverNodes.contains(node.getName())) {

@@ -15,9 +15,9 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * A SavedModel whose signature's ops sit in the graph itself (TF-Java exports, TF1 SavedModels): the
- * loaded graph is the calibration graph, weights are read and written without adding ops, and the
- * export rebuilds the SavedModel from the session with the input's signatures.
+ * A SavedModel whose signature's ops sit in the graph itself (TF-Java exports, TF1 SavedModels):
+ * the loaded graph is the calibration graph, weights are read and written without adding ops, and
+ * the export rebuilds the SavedModel from the session with the input's signatures.
  */
 final class FlatSavedModel implements ModelSource {
 

@@ -10,9 +10,9 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 
 /**
- * A model in one of the formats users hold, as the engine works with it: a flat graph in which every
- * layer's input and output can be fetched, the weights read and written by name, and an export in
- * the model's own format with the written weights. One implementation per format.
+ * A model in one of the formats users hold, as the engine works with it: a flat graph in which
+ * every layer's input and output can be fetched, the weights read and written by name, and an
+ * export in the model's own format with the written weights. One implementation per format.
  */
 public interface ModelSource extends AutoCloseable {
 

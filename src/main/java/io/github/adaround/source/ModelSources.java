@@ -27,8 +27,8 @@ public final class ModelSources {
 
   /**
    * Opens the SavedModel in {@code dir} for its signature {@code signature}, after {@link
-   * io.github.adaround.model.OpSafety}: a TF2 SavedModel when the signature calls functions, else
-   * a flat one.
+   * io.github.adaround.model.OpSafety}: a TF2 SavedModel when the signature calls functions, else a
+   * flat one.
    *
    * @throws ModelException when the folder is no loadable, safe SavedModel, holds no layer op at
    *     all (checked before the signature), has no such signature or its functions cannot be

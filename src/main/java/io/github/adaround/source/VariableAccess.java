@@ -43,16 +43,15 @@ final class VariableAccess {
   }
 
   private Output<?> readOf(String handle) {
-    return
-        reads.computeIfAbsent(
-            handle,
-            h ->
-                graph
-                    .opBuilder("ReadVariableOp", scoped("read", h), graph.baseScope())
-                    .addInput(handleOf(h))
-                    .setAttr("dtype", dtypeOf(h))
-                    .build()
-                    .output(0));
+    return reads.computeIfAbsent(
+        handle,
+        h ->
+            graph
+                .opBuilder("ReadVariableOp", scoped("read", h), graph.baseScope())
+                .addInput(handleOf(h))
+                .setAttr("dtype", dtypeOf(h))
+                .build()
+                .output(0));
   }
 
   /** Sets the variable to {@code value}. */

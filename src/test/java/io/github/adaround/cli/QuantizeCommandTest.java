@@ -174,12 +174,19 @@ class QuantizeCommandTest {
     assertEquals(
         Files.readString(dir.resolve("q-any").resolve("encodings.json")),
         Files.readString(dir.resolve("q-fixed").resolve("encodings.json")));
-    assertEquals(reconstructionErrors(dir.resolve("q-any")), reconstructionErrors(dir.resolve("q-fixed")));
     assertEquals(
-        ExportedWeights.assertOnDeclaredGrid(dir.resolve("q-any"), "serving_default").values()
-            .stream().map(java.util.Arrays::toString).toList(),
-        ExportedWeights.assertOnDeclaredGrid(dir.resolve("q-fixed"), "serving_default").values()
-            .stream().map(java.util.Arrays::toString).toList());
+        reconstructionErrors(dir.resolve("q-any")), reconstructionErrors(dir.resolve("q-fixed")));
+    assertEquals(
+        ExportedWeights.assertOnDeclaredGrid(dir.resolve("q-any"), "serving_default")
+            .values()
+            .stream()
+            .map(java.util.Arrays::toString)
+            .toList(),
+        ExportedWeights.assertOnDeclaredGrid(dir.resolve("q-fixed"), "serving_default")
+            .values()
+            .stream()
+            .map(java.util.Arrays::toString)
+            .toList());
   }
 
   /** Each layer's reconstruction errors in report.json: means over the calibration samples. */

@@ -20,7 +20,8 @@ import org.tensorflow.SavedModelBundle;
 
 /** {@code adaround quantize} on SavedModels exported by TensorFlow in Python. */
 class Tf2QuantizeTest {
-  static final Path KERAS_DENSE = Path.of("src", "test", "resources", "models", "keras-dense-tfnet");
+  static final Path KERAS_DENSE =
+      Path.of("src", "test", "resources", "models", "keras-dense-tfnet");
   static final Path TOY = Path.of("src", "test", "resources", "models", "tfjava-python-toy");
   private static final String SUBSET =
       Path.of("src", "main", "resources", "fashion-mnist-subset").toString();

@@ -23,9 +23,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * A graph laid out like a TF2 SavedModel's, built from Java: resource variables {@code kernel}
  * (4x4) and {@code head/kernel} (4x3) at top level, passed as arguments to a {@code
- * StatefulPartitionedCall} of function {@code model}, which calls function {@code dense} twice
- * with {@code kernel} (a shared weight, nested calls) and then multiplies by {@code head/kernel}.
- * {@code dense(x, w)} is {@code ReadVariableOp}, {@code MatMul}, {@code Relu}, then a {@code
+ * StatefulPartitionedCall} of function {@code model}, which calls function {@code dense} twice with
+ * {@code kernel} (a shared weight, nested calls) and then multiplies by {@code head/kernel}. {@code
+ * dense(x, w)} is {@code ReadVariableOp}, {@code MatMul}, {@code Relu}, then a {@code
  * FusedBatchNormV3} in inference mode whose second output ({@code batch_mean}) is added to its
  * first: a body reference {@code bn:batch_mean:0} that is output 1 of the op.
  */
@@ -55,9 +55,13 @@ final class FunctionModel implements AutoCloseable {
     graph
         .opBuilder("StatefulPartitionedCall", OUTPUT, graph.baseScope())
         .addInputList(new Output<?>[] {x.output(), kernel.resource(), head.resource()})
-        .setAttr("f", AttrValue.newBuilder().setFunc(NameAttrList.newBuilder().setName(
-            model.getDefinedName())).build())
-        .setAttr("Tin", new DataType[] {DataType.DT_FLOAT, DataType.DT_RESOURCE, DataType.DT_RESOURCE})
+        .setAttr(
+            "f",
+            AttrValue.newBuilder()
+                .setFunc(NameAttrList.newBuilder().setName(model.getDefinedName()))
+                .build())
+        .setAttr(
+            "Tin", new DataType[] {DataType.DT_FLOAT, DataType.DT_RESOURCE, DataType.DT_RESOURCE})
         .setAttr("Tout", new DataType[] {DataType.DT_FLOAT})
         .build();
     assignWeights(graph, session);
@@ -85,10 +89,11 @@ final class FunctionModel implements AutoCloseable {
   }
 
   private static VarHandleOp variable(Ops tf, String name, Shape shape) {
-    Ops scoped = name.contains("/")
-        ? tf.withSubScope(name.substring(0, name.lastIndexOf('/')))
-            .withName(name.substring(name.lastIndexOf('/') + 1))
-        : tf.withName(name);
+    Ops scoped =
+        name.contains("/")
+            ? tf.withSubScope(name.substring(0, name.lastIndexOf('/')))
+                .withName(name.substring(name.lastIndexOf('/') + 1))
+            : tf.withName(name);
     return scoped.varHandleOp(TFloat32.class, shape, VarHandleOp.sharedName(name));
   }
 
@@ -110,8 +115,12 @@ final class FunctionModel implements AutoCloseable {
     Placeholder<TFloat32> x = f.withName("x").placeholder(TFloat32.class);
     Output<?> w = resourceArgument(g, "w");
     Operand<TFloat32> y =
-        f.withName("Relu").nn.relu(
-            f.withName("MatMul").linalg.matMul(x, f.readVariableOp((Operand) w, TFloat32.class)));
+        f.withName("Relu")
+            .nn
+            .relu(
+                f.withName("MatMul")
+                    .linalg
+                    .matMul(x, f.readVariableOp((Operand) w, TFloat32.class)));
     Operand<TFloat32> image = f.reshape(y, f.constant(new int[] {-1, 1, 1, 4}));
     FusedBatchNorm<TFloat32, TFloat32> bn =
         f.withName("bn")
@@ -139,8 +148,7 @@ final class FunctionModel implements AutoCloseable {
     Output<?> kernel = resourceArgument(g, "kernel");
     Output<?> head = resourceArgument(g, "head");
     Operand<?> once = dense.call(f, Map.of("x", x, "w", kernel)).get("y");
-    Operand<?> twice =
-        dense.call(f, Map.of("x", once, "w", kernel)).get("y");
+    Operand<?> twice = dense.call(f, Map.of("x", once, "w", kernel)).get("y");
     Operand<TFloat32> logits =
         f.withName("head_MatMul")
             .linalg

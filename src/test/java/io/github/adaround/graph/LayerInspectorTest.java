@@ -23,7 +23,8 @@ class LayerInspectorTest {
 
   @Test
   void findsTheFiveLayersOfTheBundledModel() throws Exception {
-    try (ModelSource source = ModelSources.open(Path.of("models", "fashion-mnist-cnn"), SIGNATURE, Set.of())) {
+    try (ModelSource source =
+        ModelSources.open(Path.of("models", "fashion-mnist-cnn"), SIGNATURE, Set.of())) {
       assertEquals(
           List.of(
               new QuantizableLayer(
@@ -87,7 +88,8 @@ class LayerInspectorTest {
     Path model = Tf1StyleModel.export(dir.resolve("tf1"));
 
     try (ModelSource source = ModelSources.open(model, SIGNATURE, Set.of())) {
-      List<QuantizableLayer> layers = LayerInspector.inspect(source.graph(), source.outputTensors());
+      List<QuantizableLayer> layers =
+          LayerInspector.inspect(source.graph(), source.outputTensors());
       assertEquals(
           List.of("conv2d/kernel", "conv2d_1/kernel", "depthwise/depthwise_kernel", "dense/kernel"),
           layers.stream().map(QuantizableLayer::weight).toList());
@@ -126,9 +128,11 @@ class LayerInspectorTest {
       Placeholder<TFloat32> x =
           tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
       VarHandleOp kernel =
-          tf.withName("kernel").varHandleOp(TFloat32.class, Shape.of(4, 4), VarHandleOp.sharedName("kernel"));
+          tf.withName("kernel")
+              .varHandleOp(TFloat32.class, Shape.of(4, 4), VarHandleOp.sharedName("kernel"));
       VarHandleOp head =
-          tf.withName("head").varHandleOp(TFloat32.class, Shape.of(4, 2), VarHandleOp.sharedName("head"));
+          tf.withName("head")
+              .varHandleOp(TFloat32.class, Shape.of(4, 2), VarHandleOp.sharedName("head"));
       Ops model = tf.withSubScope("model");
       Ops training = tf.withSubScope("training_copy");
       Operand<TFloat32> served = x;
@@ -146,7 +150,8 @@ class LayerInspectorTest {
       assertEquals(
           List.of("model/layer/MatMul", "model/y"),
           layers.stream().map(QuantizableLayer::name).toList());
-      assertEquals(List.of("kernel", "head"), layers.stream().map(QuantizableLayer::weight).toList());
+      assertEquals(
+          List.of("kernel", "head"), layers.stream().map(QuantizableLayer::weight).toList());
       assertEquals(List.of("model/layer_1/MatMul"), layers.get(0).alsoReadBy());
       assertEquals(List.of(), layers.get(1).alsoReadBy());
     }
@@ -166,19 +171,17 @@ class LayerInspectorTest {
           tf.withName("kernel")
               .varHandleOp(TFloat32.class, Shape.of(4, 3), VarHandleOp.sharedName("kernel"));
       VarHandleOp bias =
-          tf.withName("bias").varHandleOp(TFloat32.class, Shape.of(3), VarHandleOp.sharedName("bias"));
+          tf.withName("bias")
+              .varHandleOp(TFloat32.class, Shape.of(3), VarHandleOp.sharedName("bias"));
       Operand<TFloat32> y =
           tf.withName("BiasAdd")
               .nn
               .biasAdd(
-                  tf.withName("MatMul")
-                      .linalg
-                      .matMul(x, tf.readVariableOp(kernel, TFloat32.class)),
+                  tf.withName("MatMul").linalg.matMul(x, tf.readVariableOp(kernel, TFloat32.class)),
                   tf.readVariableOp(bias, TFloat32.class));
       Operand<TFloat32> swish = tf.withName("swish").math.mul(y, tf.math.sigmoid(y));
 
-      QuantizableLayer layer =
-          LayerInspector.inspect(graph, List.of(swish.op().name())).get(0);
+      QuantizableLayer layer = LayerInspector.inspect(graph, List.of(swish.op().name())).get(0);
 
       assertEquals("bias", layer.bias());
       assertEquals(null, layer.activation());

@@ -77,7 +77,8 @@ class OpSafetyTest {
       throws IOException {
     Path copy = Files.createDirectories(dir.resolve("edited"));
     SavedModel model = SavedModel.parseFrom(Files.readAllBytes(KERAS.resolve("saved_model.pb")));
-    SavedModel edited = model.toBuilder().setMetaGraphs(0, edit.apply(model.getMetaGraphs(0))).build();
+    SavedModel edited =
+        model.toBuilder().setMetaGraphs(0, edit.apply(model.getMetaGraphs(0))).build();
     Files.write(copy.resolve("saved_model.pb"), edited.toByteArray());
     return copy;
   }

@@ -45,8 +45,12 @@ final class Checkpoint {
     NodeDef names = node(restore, "RestoreV2/tensor_names");
     NodeDef slices = node(restore, "RestoreV2/shape_and_slices");
     List<String> keys = new ArrayList<>();
-    names.getAttrMap().get("value").getTensor().getStringValList().forEach(
-        k -> keys.add(k.toStringUtf8()));
+    names
+        .getAttrMap()
+        .get("value")
+        .getTensor()
+        .getStringValList()
+        .forEach(k -> keys.add(k.toStringUtf8()));
     List<DataType> dtypes = restoreV2.getAttrMap().get("dtypes").getList().getTypeList();
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {

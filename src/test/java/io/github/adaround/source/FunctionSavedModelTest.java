@@ -52,7 +52,8 @@ class FunctionSavedModelTest {
       assertEquals(
           List.of("dense/kernel", "dense_1/kernel"),
           layers.stream().map(QuantizableLayer::weight).toList());
-      assertEquals(List.of(784L, 100L), List.of(layers.get(0).shape()[0], layers.get(0).shape()[1]));
+      assertEquals(
+          List.of(784L, 100L), List.of(layers.get(0).shape()[0], layers.get(0).shape()[1]));
       assertEquals("dense/bias", layers.get(0).bias());
       assertEquals("Relu", layers.get(0).activation());
       assertEquals("dense_1/bias", layers.get(1).bias());
@@ -81,14 +82,15 @@ class FunctionSavedModelTest {
       try (TFloat32 changed = TensorData.floats(Shape.of(10), bias)) {
         new VariableAccess(model.graph(), model.session()).write("dense_1/bias", changed);
       }
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.verify(x, 300));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> model.verify(x, 300));
       assertTrue(e.getMessage().contains("differs from the model's own"), e.getMessage());
     }
   }
 
   /**
-   * The model's own saver writes the object graph that {@code saved_model.pb} holds, which names the
-   * same checkpoint keys as the input's (Python's {@code full_name} of a variable may differ).
+   * The model's own saver writes the object graph that {@code saved_model.pb} holds, which names
+   * the same checkpoint keys as the input's (Python's {@code full_name} of a variable may differ).
    */
   @Test
   void theExportKeepsEveryCheckpointKeyAndChangesOnlyTheWrittenWeight(@TempDir Path dir)
@@ -114,10 +116,11 @@ class FunctionSavedModelTest {
     String objectGraph = "_CHECKPOINTABLE_OBJECT_GRAPH";
     assertEquals(
         List.of("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE", objectGraph), changed);
-    assertEquals(
-        checkpointKeys(before.get(objectGraph)), checkpointKeys(after.get(objectGraph)));
+    assertEquals(checkpointKeys(before.get(objectGraph)), checkpointKeys(after.get(objectGraph)));
     float[] stored = new float[written.length];
-    ByteBuffer.wrap(after.get(changed.get(0))).order(ByteOrder.nativeOrder()).asFloatBuffer()
+    ByteBuffer.wrap(after.get(changed.get(0)))
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer()
         .get(stored);
     assertArrayEquals(written, stored, 0f);
     assertTrue(ExportedWeights.sameFile(KERAS, out, "saved_model.pb"));
