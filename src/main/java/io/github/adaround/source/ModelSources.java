@@ -49,7 +49,7 @@ public final class ModelSources {
       source =
           callsFunctions(graph, chosen)
               ? FunctionSavedModel.open(dir, bundle, signature)
-              : new FlatSavedModel(bundle, signature);
+              : new FlatSavedModel(dir, bundle, signature);
     } catch (IllegalArgumentException e) {
       bundle.close();
       throw new ModelException(dir, e.getMessage());
