@@ -10,17 +10,20 @@ import java.nio.file.Path;
 
 /**
  * The folder of PyTorch reference vectors that the {@code torch-parity} tests check against: the
- * system property {@code adaround.vectors.dir}, by default {@code
- * ../shared/reference/torch-vectors}.
+ * system property {@code adaround.vectors.dir}, by default the repository's own copy, {@code
+ * src/test/resources/torch-vectors}.
  */
 public final class ReferenceVectors {
 
   public static final String PROPERTY = "adaround.vectors.dir";
 
+  /** The repository's copy of the vectors, relative to the project folder. */
+  public static final String DEFAULT_FOLDER = "src/test/resources/torch-vectors";
+
   private ReferenceVectors() {}
 
   public static Path folder() {
-    Path dir = Path.of(System.getProperty(PROPERTY, "../shared/reference/torch-vectors"));
+    Path dir = Path.of(System.getProperty(PROPERTY, DEFAULT_FOLDER));
     if (!Files.isDirectory(dir)) {
       throw new IllegalStateException(
           "reference vectors folder "
