@@ -126,10 +126,10 @@ public final class AdaroundLoss {
    * <p>float64, because autodiff passes the gradient through {@code exp}'s output: {@code dR/dd =
    * -lambda * d^beta * beta / d}. In float32, {@code d^beta} and {@code lambda * d^beta} fall below
    * {@code FLT_MIN} (and TF's kernels flush them to 0) for weights whose true gradient {@code
-   * lambda * beta * d^(beta - 1)} is still a normal float, such as {@code d = 0.01} at {@code beta =
-   * 20}; the reference computes that gradient directly. In float64 the intermediates stay far above
-   * its smallest normal ({@code d^beta > 1e-145} for a float32 {@code d > 0} and {@code beta <=
-   * 20}), so the gradient comes back to float32 as exact as the reference's: 0 only where it is
+   * lambda * beta * d^(beta - 1)} is still a normal float, such as {@code d = 0.01} at {@code beta
+   * = 20}; the reference computes that gradient directly. In float64 the intermediates stay far
+   * above its smallest normal ({@code d^beta > 1e-145} for a float32 {@code d > 0} and {@code beta
+   * <= 20}), so the gradient comes back to float32 as exact as the reference's: 0 only where it is
    * below {@code FLT_MIN}. The forward value is also nearer the correctly rounded {@code d^beta}
    * than a float32 {@code exp(beta * log d)}, which amplifies the error of the log by {@code beta}.
    *
@@ -143,8 +143,7 @@ public final class AdaroundLoss {
     Operand<TFloat32> floored = tf.math.maximum(d, ExactOps.constant(tf, Float.MIN_NORMAL));
     Operand<TFloat64> wide = tf.dtypes.cast(floored, TFloat64.class);
     Operand<TFloat64> wideBeta = tf.dtypes.cast(beta, TFloat64.class);
-    return tf.dtypes.cast(
-        tf.math.exp(tf.math.mul(wideBeta, tf.math.log(wide))), TFloat32.class);
+    return tf.dtypes.cast(tf.math.exp(tf.math.mul(wideBeta, tf.math.log(wide))), TFloat32.class);
   }
 
   private static Operand<TFloat32> sumAll(Ops tf, Operand<TFloat32> x) {

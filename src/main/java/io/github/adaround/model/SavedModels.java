@@ -46,8 +46,7 @@ public final class SavedModels {
     try {
       bundle = SavedModelBundle.load(dir.toString(), SERVE);
     } catch (TensorFlowException | IllegalArgumentException e) {
-      String message =
-          e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
       throw new ModelException(
           dir, "cannot load the SavedModel" + (message.isBlank() ? "" : ": " + message));
     }

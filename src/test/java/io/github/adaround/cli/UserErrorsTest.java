@@ -44,7 +44,13 @@ class UserErrorsTest {
 
   private Run quantize(Object model, Object out, String... extra) {
     String[] base = {
-      "quantize", "--model", model.toString(), "--out", out.toString(), "--data-dir", noData.toString()
+      "quantize",
+      "--model",
+      model.toString(),
+      "--out",
+      out.toString(),
+      "--data-dir",
+      noData.toString()
     };
     String[] args = new String[base.length + extra.length];
     System.arraycopy(base, 0, args, 0, base.length);
@@ -109,8 +115,7 @@ class UserErrorsTest {
     String expected =
         noVariables + ": the graph has variables but there is no variables/variables.index";
     assertSentence(run("eval", "--model", noVariables.toString()), "adaround eval: " + expected);
-    assertSentence(
-        quantize(noVariables, dir.resolve("out")), "adaround quantize: " + expected);
+    assertSentence(quantize(noVariables, dir.resolve("out")), "adaround quantize: " + expected);
   }
 
   /** One line on stderr, exit status 1, no Java exception; the exact text when given. */

@@ -22,8 +22,22 @@ public final class ReferenceVectors {
 
   private ReferenceVectors() {}
 
+  /**
+   * The repository's second set, always replayed besides {@link #folder()}: a per-channel pipeline
+   * run with other loss and Adam settings, and a loss group with gradients near {@code FLT_MIN}.
+   */
+  public static final String PER_CHANNEL_FOLDER = "src/test/resources/torch-vectors-per-channel";
+
   public static Path folder() {
-    Path dir = Path.of(System.getProperty(PROPERTY, DEFAULT_FOLDER));
+    return existing(Path.of(System.getProperty(PROPERTY, DEFAULT_FOLDER)));
+  }
+
+  /** The folder {@link #PER_CHANNEL_FOLDER}. */
+  public static Path perChannelFolder() {
+    return existing(Path.of(PER_CHANNEL_FOLDER));
+  }
+
+  private static Path existing(Path dir) {
     if (!Files.isDirectory(dir)) {
       throw new IllegalStateException(
           "reference vectors folder "

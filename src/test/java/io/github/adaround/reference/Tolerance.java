@@ -80,8 +80,8 @@ public final class Tolerance {
   }
 
   /**
-   * Zero exactly where the reference is zero, except that a subnormal reference value (below
-   * {@link Float#MIN_NORMAL}) may come out as 0: TF's CPU kernels flush subnormals to zero.
+   * Zero exactly where the reference is zero, except that a subnormal reference value (below {@link
+   * Float#MIN_NORMAL}) may come out as 0: TF's CPU kernels flush subnormals to zero.
    */
   public void sameZeroPatternAboveSubnormals(String field, RefTensor expected, float[] actual) {
     if (sizeDiffers(field, expected, actual)) {
