@@ -127,8 +127,8 @@ public final class AdaroundLoss {
    * <p>Why not autodiff of {@code exp(beta * log d)}: it passes the gradient through {@code exp}'s
    * output, {@code -lambda * d^beta * beta / d}, and {@code lambda * d^beta} falls below {@code
    * FLT_MIN} (TF's kernels flush it to 0) for weights whose gradient {@code lambda * beta *
-   * d^(beta - 1)} is still a normal float (about 1e-35 at {@code d = 0.02}, {@code beta = 20}).
-   * Every exp/log form has such a node (its gradient is {@code -lambda * d^beta} times a constant);
+   * d^(beta-1)} is still a normal float (about 1e-35 at {@code d = 0.02}, {@code beta = 20}). Every
+   * exp/log form has such a node (its gradient is {@code -lambda * d^beta} times a constant);
    * float64 avoids it but made the regulariser 1.7x slower. Here the value {@code d * e} and the
    * slope {@code beta * e} are held constant for autodiff ({@code stopGradient}) and joined by
    * {@code (d - d) * slope}, which is 0 forward and has the derivative {@code slope} in d: the
