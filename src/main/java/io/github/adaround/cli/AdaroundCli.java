@@ -4,6 +4,7 @@ import io.github.adaround.data.DataFileException;
 import io.github.adaround.model.ModelException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.tensorflow.exceptions.TensorFlowException;
 import picocli.CommandLine;
@@ -72,10 +73,14 @@ public final class AdaroundCli implements Runnable {
         || e instanceof ModelException
         || e instanceof DataFileException) {
       command.getErr().println(prefix + e.getMessage());
-    } else if (e instanceof IOException) {
-      command.getErr().println(prefix + e);
+    } else if (e instanceof IOException io) {
+      command.getErr().println(prefix + IoErrorMessage.of(io));
+    } else if (e instanceof UncheckedIOException io) {
+      command.getErr().println(prefix + IoErrorMessage.of(io.getCause()));
     } else if (e instanceof TensorFlowException) {
-      command.getErr().println(prefix + "TensorFlow: " + firstLine(e.getMessage()));
+      command
+          .getErr()
+          .println(prefix + "TensorFlow could not run the model: " + firstLine(e.getMessage()));
     } else {
       throw e;
     }

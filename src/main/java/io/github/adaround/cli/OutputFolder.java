@@ -23,10 +23,21 @@ final class OutputFolder {
   /**
    * Checks that {@code target} may be written.
    *
-   * @throws UserException when it is a file, or a non-empty folder and {@code overwrite} is false
+   * @throws UserException when it is a file, or a non-empty folder and {@code overwrite} is false,
+   *     or when its nearest existing parent is a file or not writable
    */
   static OutputFolder check(Path target, boolean overwrite) throws UserException, IOException {
     OutputFolder folder = new OutputFolder(target, overwrite);
+    Path existing = folder.target.getParent();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      throw new UserException(target + ": cannot be created, " + existing + " is not a folder");
+    }
+    if (existing != null && !Files.isWritable(existing)) {
+      throw new UserException(target + ": cannot be created, " + existing + " is not writable");
+    }
     if (Files.exists(folder.target)) {
       if (!Files.isDirectory(folder.target)) {
         throw new UserException(target + ": exists and is not a folder");

@@ -197,7 +197,9 @@ final class QuantizeCommand implements Callable<Integer> {
       throw new UserException("--calibration must be at least 1");
     }
     OutputFolder output = OutputFolder.check(out, force);
-    Calibration samples = calibrationSamples();
+    // The model (loadable, safe, with the signature) before any data is read.
+    long[] inputShape = inputShape();
+    Calibration samples = calibrationSamples(inputShape);
     if (samples.heldBackCount() == 0) {
       System.err.println(
           "note: no samples beyond --calibration to hold back; --keep-best compares on the"
@@ -283,13 +285,13 @@ final class QuantizeCommand implements Callable<Integer> {
    * --calibration samples, and up to an eighth as many of the samples after them held back for
    * --keep-best.
    */
-  private Calibration calibrationSamples() throws Exception {
+  private Calibration calibrationSamples(long[] inputShape) throws Exception {
     float[] values;
     int available;
     String source;
     if (calibrationNpy != null) {
       NpyArray array = NpyReader.read(calibrationNpy);
-      array.requireShape(inputShape());
+      array.requireShape(inputShape);
       values = array.values();
       available = Math.toIntExact(array.shape()[0]);
       source = calibrationNpy + " holds";

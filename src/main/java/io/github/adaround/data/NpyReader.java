@@ -27,6 +27,9 @@ public final class NpyReader {
   /** Reads a {@code .npy} file. */
   public static NpyArray read(Path file) throws IOException {
     String source = file.toString();
+    if (!Files.isRegularFile(file)) {
+      throw new DataFileException(source, "no such file");
+    }
     ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     for (byte b : MAGIC) {
       if (!bytes.hasRemaining() || bytes.get() != b) {

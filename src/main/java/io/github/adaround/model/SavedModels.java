@@ -2,7 +2,9 @@ package io.github.adaround.model;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Set;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.exceptions.TensorFlowException;
 
@@ -10,6 +12,9 @@ import org.tensorflow.exceptions.TensorFlowException;
 public final class SavedModels {
   /** The tag of inference graphs. */
   public static final String SERVE = "serve";
+
+  private static final String VARIABLES_INDEX = "variables/variables.index";
+  private static final Set<String> VARIABLE_OPS = Set.of("VariableV2", "Variable", "VarHandleOp");
 
   private SavedModels() {}
 
@@ -37,12 +42,29 @@ public final class SavedModels {
         && !Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
       throw new ModelException(dir, "not a SavedModel (no saved_model.pb)");
     }
+    SavedModelBundle bundle;
     try {
-      return SavedModelBundle.load(dir.toString(), SERVE);
+      bundle = SavedModelBundle.load(dir.toString(), SERVE);
     } catch (TensorFlowException | IllegalArgumentException e) {
-      String message =
-          e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-      throw new ModelException(dir, "cannot load the SavedModel: " + message);
+      String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw new ModelException(
+          dir, "cannot load the SavedModel" + (message.isBlank() ? "" : ": " + message));
     }
+    if (hasVariables(bundle) && !Files.isRegularFile(dir.resolve(VARIABLES_INDEX))) {
+      bundle.close();
+      throw new ModelException(dir, "the graph has variables but there is no " + VARIABLES_INDEX);
+    }
+    return bundle;
+  }
+
+  /** TF loads a graph without its checkpoint silently; its variables are then uninitialised. */
+  private static boolean hasVariables(SavedModelBundle bundle) {
+    Iterator<GraphOperation> ops = bundle.graph().operations();
+    while (ops.hasNext()) {
+      if (VARIABLE_OPS.contains(ops.next().type())) {
+        return true;
+      }
+    }
+    return false;
   }
 }

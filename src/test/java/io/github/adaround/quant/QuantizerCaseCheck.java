@@ -2,6 +2,7 @@ package io.github.adaround.quant;
 
 import com.google.gson.JsonObject;
 import io.github.adaround.reference.RefTensor;
+import io.github.adaround.reference.ReferenceConfig;
 import io.github.adaround.reference.Tolerance;
 import io.github.adaround.tf.TensorData;
 import java.util.Arrays;
@@ -28,12 +29,7 @@ final class QuantizerCaseCheck {
 
   static List<String> mismatches(JsonObject c) {
     String name = c.get("name").getAsString();
-    JsonObject config = c.getAsJsonObject("config");
-    QuantSpec spec =
-        QuantSpec.range(config.get("quant_min").getAsInt(), config.get("quant_max").getAsInt());
-    if (config.get("qscheme").getAsString().startsWith("per_channel")) {
-      spec = spec.perChannel(config.get("ch_axis").getAsInt());
-    }
+    QuantSpec spec = ReferenceConfig.quantSpec(c.getAsJsonObject("config"));
     RefTensor x = field(c, "X");
     RefTensor g = field(c, "G");
     Tolerance t = new Tolerance(name);

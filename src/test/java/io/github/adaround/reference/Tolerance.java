@@ -79,6 +79,24 @@ public final class Tolerance {
     }
   }
 
+  /**
+   * Zero exactly where the reference is zero, except that a subnormal reference value (below {@link
+   * Float#MIN_NORMAL}) may come out as 0: TF's CPU kernels flush subnormals to zero.
+   */
+  public void sameZeroPatternAboveSubnormals(String field, RefTensor expected, float[] actual) {
+    if (sizeDiffers(field, expected, actual)) {
+      return;
+    }
+    for (int i = 0; i < actual.length; i++) {
+      float e = expected.floats()[i];
+      boolean flushed = actual[i] == 0f && Math.abs(e) < Float.MIN_NORMAL;
+      if ((actual[i] == 0f) != (e == 0f) && !flushed) {
+        report(field, i, e, actual[i], "zero pattern");
+        return;
+      }
+    }
+  }
+
   /** A condition of the reference's that must hold. */
   public void check(boolean condition, String what) {
     if (!condition) {
