@@ -14,7 +14,8 @@ import io.github.adaround.engine.RunState;
 import io.github.adaround.engine.Storage;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
-import io.github.adaround.model.SavedModels;
+import io.github.adaround.source.ModelSource;
+import io.github.adaround.source.ModelSources;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.LossReport;
 import java.io.PrintWriter;
@@ -23,7 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.tensorflow.SavedModelBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -321,17 +321,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
   /** The input shape of the signature to be fed; -1 where any size goes. */
   private long[] inputShape() throws ModelException {
-    try (SavedModelBundle bundle = SavedModels.load(model, Set.copyOf(allowedOps))) {
-      return bundle.signatures().stream()
-          .filter(s -> s.key().equals(signature))
-          .findFirst()
-          .orElseThrow(() -> new ModelException(model, "no signature '" + signature + "'"))
-          .getInputs()
-          .values()
-          .iterator()
-          .next()
-          .shape
-          .asArray();
+    try (ModelSource source = ModelSources.open(model, signature, Set.copyOf(allowedOps))) {
+      return source.inputShape().asArray();
     }
   }
 
