@@ -1,5 +1,7 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.activation.MeasuredRange;
+import io.github.adaround.activation.QDropInput;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -42,6 +45,9 @@ import org.tensorflow.types.TFloat32;
  * folder is only read.
  */
 public final class AdaroundEngine {
+
+  /** The folder in the output that holds the simulated integer model. */
+  public static final String FAKE_QUANT = "fake-quant";
 
   /** Samples per run when measuring a layer's output error. */
   private static final int ERROR_CHUNK = 256;
@@ -92,7 +98,14 @@ public final class AdaroundEngine {
       List<RunState.Finished> finished =
           new ArrayList<>(state == null ? List.of() : state.restore());
       List<LayerReport> reports = new ArrayList<>();
-      try (TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
+      ActivationConfig act = config.activations();
+      ActivationSimulation activations =
+          act.enabled() ? ActivationSimulation.of(fp, layers, act) : null;
+      try (SimulatedInputs simulated =
+              act.quantizedReconstruction()
+                  ? SimulatedInputs.open(activations, fp, calibration, act.qdrop(), this::open)
+                  : null;
+          TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
         for (int i = 0; i < layers.size(); i++) {
           QuantizableLayer layer = layers.get(i);
           if (i < finished.size()) {
@@ -102,6 +115,9 @@ public final class AdaroundEngine {
                   "the unfinished run's layer " + i + " is " + done.report().weight());
             }
             quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+            if (simulated != null) {
+              simulated.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+            }
             reports.add(done.report());
             listener.layerRestored(i, layers.size(), done.report());
             continue;
@@ -121,7 +137,11 @@ public final class AdaroundEngine {
                 log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
                 listener.lossReported(report);
               };
-          LayerReport report = quantizeLayer(fp, quantized, layer, calibration, heard);
+          LayerReport report =
+              quantizeLayer(fp, quantized, simulated, i, layer, calibration, heard);
+          if (simulated != null) {
+            simulated.write(layer.weight(), Shape.of(layer.shape()), quantized.read(layer.weight()));
+          }
           reports.add(report);
           if (state != null) {
             finished.add(new RunState.Finished(report, quantized.read(layer.weight())));
@@ -135,9 +155,22 @@ public final class AdaroundEngine {
       } else {
         quantized.export(outDir);
       }
-      EncodingsFile.write(outDir.resolve("encodings.json"), reports, config.bits());
+      Map<String, MeasuredRange> ranges = Map.of();
+      Map<String, String> aliases = Map.of();
+      if (activations != null) {
+        ranges = activations.measure(quantized, calibration);
+        aliases = activations.tensors().aliases();
+        ActivationSimulation.export(quantized, ranges, outDir.resolve(FAKE_QUANT));
+      }
+      EncodingsFile.write(
+          outDir.resolve("encodings.json"),
+          reports,
+          config.bits(),
+          ranges,
+          aliases,
+          config.encodingsVersion());
       ReportFile.write(
-          outDir.resolve("report.json"), modelDir, config, calibration.count(), reports);
+          outDir.resolve("report.json"), modelDir, config, calibration.count(), reports, ranges);
       return reports;
     }
   }
@@ -155,6 +188,8 @@ public final class AdaroundEngine {
   private LayerReport quantizeLayer(
       ModelSession fp,
       ModelSession quantized,
+      SimulatedInputs simulated,
+      int index,
       QuantizableLayer layer,
       Calibration calibration,
       TrainingListener heard) {
@@ -176,9 +211,16 @@ public final class AdaroundEngine {
     // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
+    QDropInput qdrop = null;
+    if (simulated != null) {
+      qdrop = simulated.quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
+      function = qdrop;
+    }
 
     try (LayerCaches caches =
-            LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes());
+            simulated == null
+                ? LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes())
+                : simulated.caches(fp, quantized, layer, calibration, config.cacheBytes());
         Graph graph = new Graph();
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
@@ -225,6 +267,7 @@ public final class AdaroundEngine {
             outputError(
                 session,
                 training,
+                qdrop,
                 training.hardOutput(),
                 caches.checkInputs(),
                 caches.checkTargets());
@@ -232,6 +275,7 @@ public final class AdaroundEngine {
             outputError(
                 session,
                 training,
+                qdrop,
                 training.nearestOutput(),
                 caches.checkInputs(),
                 caches.checkTargets());
@@ -246,11 +290,21 @@ public final class AdaroundEngine {
       float[] hardened = adaround ? result.hardenedWeight() : nearest;
       double nearestError =
           outputError(
-              session, training, training.nearestOutput(), caches.inputs(), caches.targets());
+              session,
+              training,
+              qdrop,
+              training.nearestOutput(),
+              caches.inputs(),
+              caches.targets());
       double error =
           adaround
               ? outputError(
-                  session, training, training.hardOutput(), caches.inputs(), caches.targets())
+                  session,
+                  training,
+                  qdrop,
+                  training.hardOutput(),
+                  caches.inputs(),
+                  caches.targets())
               : nearestError;
       float[] scales = fetch(session, training.quantizer().scale());
       quantized.write(layer.weight(), Shape.of(shape), hardened);
@@ -291,10 +345,14 @@ public final class AdaroundEngine {
     return true;
   }
 
-  /** Mean squared difference between {@code output} and the FP targets over every sample. */
+  /**
+   * Mean squared difference between {@code output} and the FP targets over every sample; with
+   * every element of a QDrop input quantized, when there is one.
+   */
   private static double outputError(
       Session session,
       AdaroundLayerGraph training,
+      QDropInput qdrop,
       Operand<TFloat32> output,
       Samples inputs,
       Samples targets) {
@@ -307,7 +365,8 @@ public final class AdaroundEngine {
       }
       try (TFloat32 x = inputs.batch(indices);
           TFloat32 y = targets.batch(indices);
-          Result r = session.runner().feed(training.input(), x).fetch(output).run()) {
+          TFloat32 all = TFloat32.scalarOf(1f);
+          Result r = run(session, training, qdrop, x, all, output)) {
         float[] out = TensorData.floats(r.get(0));
         float[] target = TensorData.floats(y);
         for (int i = 0; i < out.length; i++) {
@@ -318,6 +377,20 @@ public final class AdaroundEngine {
       }
     }
     return sum / count;
+  }
+
+  private static Result run(
+      Session session,
+      AdaroundLayerGraph training,
+      QDropInput qdrop,
+      TFloat32 x,
+      TFloat32 all,
+      Operand<TFloat32> output) {
+    var runner = session.runner().feed(training.input(), x);
+    if (qdrop != null) {
+      runner.feed(qdrop.probability(), all);
+    }
+    return runner.fetch(output).run();
   }
 
   private static float[] fetch(Session session, Operand<TFloat32> operand) {

@@ -3,7 +3,10 @@ package io.github.adaround.engine;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
@@ -23,6 +26,7 @@ final class ModelSession implements AutoCloseable {
   private final SavedModelBundle bundle;
   private final String inputName;
   private final Shape inputShape;
+  private final List<String> outputNames;
 
   ModelSession(SavedModelBundle bundle, String signatureKey) {
     this.bundle = bundle;
@@ -41,6 +45,18 @@ final class ModelSession implements AutoCloseable {
     var input = signature.getInputs().values().iterator().next();
     this.inputName = input.name;
     this.inputShape = input.shape;
+    this.outputNames =
+        signature.getOutputs().values().stream().map(o -> withIndex(o.name)).toList();
+  }
+
+  /** The signature's input tensor, e.g. {@code input:0}. */
+  String inputName() {
+    return withIndex(inputName);
+  }
+
+  /** The signature's output tensors. */
+  List<String> outputNames() {
+    return outputNames;
   }
 
   /** One sample's shape: the input shape without its batch axis. */
@@ -82,6 +98,50 @@ final class ModelSession implements AutoCloseable {
         sink.accept(TensorData.floats(r.get(0)), rows, sample);
       }
     }
+  }
+
+  /**
+   * The values of several tensors for each chunk of {@code n} samples, one array per tensor in the
+   * order asked, without the padding rows of a fixed batch size.
+   */
+  void forEachChunk(List<String> tensors, float[] samples, int n, Consumer<List<float[]>> sink) {
+    long fixed = inputShape.get(0);
+    int chunk = fixed > 0 ? Math.toIntExact(fixed) : CHUNK;
+    int sampleSize = Math.toIntExact(sampleShape().size());
+    for (int start = 0; start < n; start += chunk) {
+      int rows = Math.min(chunk, n - start);
+      int fed = fixed > 0 ? chunk : rows;
+      float[] values = new float[fed * sampleSize];
+      System.arraycopy(samples, start * sampleSize, values, 0, rows * sampleSize);
+      var runner = bundle.session().runner();
+      List<String> fetched = tensors.stream().filter(t -> !isInput(t)).toList();
+      try (TFloat32 x = TensorData.floats(Shape.of(fed).append(sampleShape()), values)) {
+        runner.feed(inputName, x);
+        fetched.forEach(runner::fetch);
+        try (Result r = runner.run()) {
+          List<float[]> out = new ArrayList<>();
+          int next = 0;
+          for (String t : tensors) {
+            float[] all = isInput(t) ? values : TensorData.floats(r.get(next++));
+            out.add(Arrays.copyOf(all, Math.toIntExact(all.length / fed * (long) rows)));
+          }
+          sink.accept(out);
+        }
+      }
+    }
+  }
+
+  /** The shape of one sample's {@code tensor}, as the model computes it. */
+  Shape sampleShapeOf(String tensor) {
+    Shape[] shape = new Shape[1];
+    long fixed = inputShape.get(0);
+    int rows = fixed > 0 ? Math.toIntExact(fixed) : 1;
+    forEachChunk(
+        tensor,
+        new float[Math.toIntExact(rows * sampleShape().size())],
+        1,
+        (values, n, sample) -> shape[0] = sample);
+    return shape[0];
   }
 
   private boolean isInput(String tensor) {
