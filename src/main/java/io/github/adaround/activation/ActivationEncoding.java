@@ -14,8 +14,8 @@ package io.github.adaround.activation;
  *
  * All in float32, in the kernel's order, so that {@link #quantize} is bit for bit the kernel's
  * output (a test compares them) and {@code j * scale}, {@code j} an integer in {@code
- * offset..offset + 2^bits - 1}, are the only values it produces. AIMET writes such a grid as
- * {@code {bitwidth, scale, offset = -zeroPoint = round(min / scale), min, max}}.
+ * offset..offset + 2^bits - 1}, are the only values it produces. AIMET writes such a grid as {@code
+ * {bitwidth, scale, offset = -zeroPoint = round(min / scale), min, max}}.
  *
  * @param bits bit width, 2..16
  * @param rawMin the range given to the kernel (its {@code min} input)
@@ -67,8 +67,8 @@ public record ActivationEncoding(
   }
 
   /**
-   * The zero point as the kernel recomputes it from the nudged minimum: {@code floor(-min *
-   * (2^bits - 1) / (rawMax - rawMin) + 0.5)}; equal to {@link #zeroPoint} up to float rounding.
+   * The zero point as the kernel recomputes it from the nudged minimum: {@code floor(-min * (2^bits
+   * - 1) / (rawMax - rawMin) + 0.5)}; equal to {@link #zeroPoint} up to float rounding.
    */
   private float zeroCode() {
     float inverse = quantMax() / (rawMax - rawMin);

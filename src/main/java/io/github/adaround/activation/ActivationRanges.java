@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Chooses each activation tensor's encoding from the calibration data, in up to three runs over
- * it: the min-max range of every tensor; for {@link RangeMethod#MSE} a histogram of {@link #BINS}
- * bins over that range and the {@link RangeSearch}; then each tensor's SQNR on its grid.
+ * Chooses each activation tensor's encoding from the calibration data, in up to three runs over it:
+ * the min-max range of every tensor; for {@link RangeMethod#MSE} a histogram of {@link #BINS} bins
+ * over that range and the {@link RangeSearch}; then each tensor's SQNR on its grid.
  *
  * <p>Ranges hold 0, as the kernel and integer runtimes need (so ReLU outputs start at 0); a tensor
  * that is 0 throughout gets {@code [0, 1]}, whose grid holds 0 exactly.

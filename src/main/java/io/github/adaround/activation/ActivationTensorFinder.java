@@ -27,8 +27,8 @@ import org.tensorflow.proto.DataType;
  *   <li>an alias ({@code Identity}, {@code Reshape}, {@code Squeeze}, {@code ExpandDims}), which
  *       keeps its input's encoding;
  *   <li>or quantized with an encoding of its own: the input, each fused layer's output, and the
- *       output of every other op ({@code Add}, {@code ConcatV2}, pooling, {@code Mean}, ...),
- *       after the {@code Relu} or {@code Relu6} that is its only reader, which runtimes fuse too.
+ *       output of every other op ({@code Add}, {@code ConcatV2}, pooling, {@code Mean}, ...), after
+ *       the {@code Relu} or {@code Relu6} that is its only reader, which runtimes fuse too.
  * </ul>
  */
 public final class ActivationTensorFinder {
@@ -131,8 +131,7 @@ public final class ActivationTensorFinder {
   /** Whether the only reader of {@code value} is a ReLU, which runtimes fuse into its producer. */
   private static boolean feedsFusedActivation(Output<?> value) {
     Set<GraphOperation> consumers = ((GraphOperation) value.op()).consumers(value.index());
-    return consumers.size() == 1
-        && FUSED_ACTIVATIONS.contains(consumers.iterator().next().type());
+    return consumers.size() == 1 && FUSED_ACTIVATIONS.contains(consumers.iterator().next().type());
   }
 
   private static boolean otherIsConstant(GraphOperation op, Output<?> value) {

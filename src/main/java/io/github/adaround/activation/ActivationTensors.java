@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * The tensors of a model's inference path that an integer runtime holds as integers.
  *
- * @param quantized the tensors with an encoding of their own, in graph order: the model input,
- *     each layer's output after what runtimes fuse into it, and the outputs of the other ops that
+ * @param quantized the tensors with an encoding of their own, in graph order: the model input, each
+ *     layer's output after what runtimes fuse into it, and the outputs of the other ops that
  *     produce new values
  * @param aliases tensors that only rearrange one of the quantized tensors ({@code Reshape}, {@code
  *     Identity}, ...), each mapped to that tensor, whose encoding they keep

@@ -21,8 +21,8 @@ import org.tensorflow.proto.TensorShapeProto;
  * </pre>
  *
  * named {@link #quantizedTensor}, and every op that read {@code T} reads that instead. The kernel
- * nudges the range exactly as {@link ActivationEncoding} describes, and TF's TFLite converter
- * reads the ranges from these ops. Nothing else in the graph changes.
+ * nudges the range exactly as {@link ActivationEncoding} describes, and TF's TFLite converter reads
+ * the ranges from these ops. Nothing else in the graph changes.
  */
 public final class FakeQuantGraph {
 

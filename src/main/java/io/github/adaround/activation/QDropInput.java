@@ -10,18 +10,17 @@ import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.types.TFloat32;
 
 /**
- * A layer whose input is quantized as the integer runtime will quantize it, element by element
- * with probability {@code p} (QDrop, Wei et al. 2022, eq. 7: {@code x~ = Q(x)} with probability
- * {@code p}, else {@code x}; {@code p = 1} quantizes every element, {@code p = 0.5} is the
- * paper's):
+ * A layer whose input is quantized as the integer runtime will quantize it, element by element with
+ * probability {@code p} (QDrop, Wei et al. 2022, eq. 7: {@code x~ = Q(x)} with probability {@code
+ * p}, else {@code x}; {@code p = 1} quantizes every element, {@code p = 0.5} is the paper's):
  *
  * <pre>
  *   layer(select(u &lt; p, FakeQuant(x), x), w),   u ~ U[0, 1) per element, fresh each run
  * </pre>
  *
  * The draws are seeded, so the same seed and run order give the same masks. {@code p} is a
- * placeholder with that default; {@link #probability()} fed with 1 quantizes every element, as
- * the output error after training is measured.
+ * placeholder with that default; {@link #probability()} fed with 1 quantizes every element, as the
+ * output error after training is measured.
  */
 public final class QDropInput implements LayerFunction {
 
@@ -69,8 +68,7 @@ public final class QDropInput implements LayerFunction {
             TFloat32.class,
             RandomUniform.seed(seed),
             RandomUniform.seed2(++draws));
-    Operand<TFloat32> mixed =
-        tf.select(tf.math.less(draw, probability), quantized, input);
+    Operand<TFloat32> mixed = tf.select(tf.math.less(draw, probability), quantized, input);
     return layer.apply(tf, mixed, weight);
   }
 

@@ -8,9 +8,9 @@ public enum RangeMethod {
    */
   MINMAX,
   /**
-   * The range, within the min-max one, that minimises the squared quantization error {@code
-   * sum (x - Q(x))^2} of the values seen (AIMET's {@code tf_enhanced}, by an error search like
-   * TFLite's), estimated on a histogram; see {@link RangeSearch}.
+   * The range, within the min-max one, that minimises the squared quantization error {@code sum (x
+   * - Q(x))^2} of the values seen (AIMET's {@code tf_enhanced}, by an error search like TFLite's),
+   * estimated on a histogram; see {@link RangeSearch}.
    */
   MSE
 }

@@ -1,10 +1,10 @@
 package io.github.adaround.cli;
 
+import io.github.adaround.activation.RangeMethod;
 import io.github.adaround.data.LabeledImages;
 import io.github.adaround.data.NpyArray;
 import io.github.adaround.data.NpyReader;
 import io.github.adaround.data.Split;
-import io.github.adaround.activation.RangeMethod;
 import io.github.adaround.engine.ActivationConfig;
 import io.github.adaround.engine.AdaroundEngine;
 import io.github.adaround.engine.Calibration;
@@ -434,8 +434,7 @@ final class QuantizeCommand implements Callable<Integer> {
     }
     if (activationBits != null) {
       o.printf(
-          "wrote %s (simulated integer model: %s)%n",
-          out, out.resolve(AdaroundEngine.FAKE_QUANT));
+          "wrote %s (simulated integer model: %s)%n", out, out.resolve(AdaroundEngine.FAKE_QUANT));
       return;
     }
     o.printf("wrote %s%n", out);

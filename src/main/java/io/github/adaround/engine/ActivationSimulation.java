@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The activation side of a run: which tensors of a model an integer runtime quantizes, their
- * ranges on the calibration data, and the model with fake-quant ops after them.
+ * The activation side of a run: which tensors of a model an integer runtime quantizes, their ranges
+ * on the calibration data, and the model with fake-quant ops after them.
  */
 final class ActivationSimulation {
 

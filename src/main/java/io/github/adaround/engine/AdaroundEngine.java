@@ -140,7 +140,8 @@ public final class AdaroundEngine {
           LayerReport report =
               quantizeLayer(fp, quantized, simulated, i, layer, calibration, heard);
           if (simulated != null) {
-            simulated.write(layer.weight(), Shape.of(layer.shape()), quantized.read(layer.weight()));
+            simulated.write(
+                layer.weight(), Shape.of(layer.shape()), quantized.read(layer.weight()));
           }
           reports.add(report);
           if (state != null) {
@@ -346,8 +347,8 @@ public final class AdaroundEngine {
   }
 
   /**
-   * Mean squared difference between {@code output} and the FP targets over every sample; with
-   * every element of a QDrop input quantized, when there is one.
+   * Mean squared difference between {@code output} and the FP targets over every sample; with every
+   * element of a QDrop input quantized, when there is one.
    */
   private static double outputError(
       Session session,

@@ -77,12 +77,25 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest, activations, encodingsVersion);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
     return new QuantizeConfig(
-        bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest, activations, encodingsVersion);
+        bits,
+        value,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withGrid(Grid value) {
@@ -96,7 +109,9 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest, activations, encodingsVersion);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
@@ -110,7 +125,9 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest, activations, encodingsVersion);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withNearest(boolean value) {
@@ -124,12 +141,25 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest, activations, encodingsVersion);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps, keepBest, activations, encodingsVersion);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        value,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withStorage(Storage value) {
@@ -143,22 +173,57 @@ public record QuantizeConfig(
         signature,
         value,
         allowedOps,
-        keepBest, activations, encodingsVersion);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withSignature(String value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps, keepBest, activations, encodingsVersion);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        value,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withAllowedOps(Set<String> value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, value, keepBest, activations, encodingsVersion);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        value,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withKeepBest(boolean value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, value, activations, encodingsVersion);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        value,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withActivations(ActivationConfig value) {

@@ -86,7 +86,9 @@ class ActivationRangesTest {
       assertTrue(mse.get("relu").encoding().rawMax() < (bits == 4 ? 20f : 40.0001f));
       assertEquals(0f, mse.get("relu").encoding().rawMin(), 0f);
       for (String t : List.of("relu", "signed")) {
-        assertTrue(mse.get(t).sqnrDb() >= minMax.get(t).sqnrDb(), t + " at " + bits + " bits: " + mse.get(t) + " vs " + minMax.get(t));
+        assertTrue(
+            mse.get(t).sqnrDb() >= minMax.get(t).sqnrDb(),
+            t + " at " + bits + " bits: " + mse.get(t) + " vs " + minMax.get(t));
       }
     }
   }
@@ -118,8 +120,6 @@ class ActivationRangesTest {
     nan[5] = Float.NaN;
     assertThrows(
         IllegalArgumentException.class,
-        () ->
-            ActivationRanges.measure(
-                batches(nan, nan), List.of("relu"), 8, RangeMethod.MINMAX));
+        () -> ActivationRanges.measure(batches(nan, nan), List.of("relu"), 8, RangeMethod.MINMAX));
   }
 }

@@ -49,8 +49,7 @@ class ActivationTensorFinderTest {
   void batchNormAndAReluAfterAnAddAreFusedAndOpsOffThePathAreLeftOut(@TempDir Path dir)
       throws Exception {
     try (SavedModelBundle bundle = SavedModels.load(Tf1StyleModel.export(dir.resolve("m")))) {
-      ActivationTensors tensors =
-          find(bundle, "images:0", "Softmax:0", "gram/MatMul:0");
+      ActivationTensors tensors = find(bundle, "images:0", "Softmax:0", "gram/MatMul:0");
       assertEquals(
           List.of(
               "images:0",
