@@ -43,6 +43,12 @@ import org.tensorflow.types.TFloat32;
  *
  * The quantized model is then exported as it was loaded, with only its weights changed. The input
  * folder is only read.
+ *
+ * <p>With quantized activations ({@link ActivationConfig}), the run also measures the range of
+ * every activation tensor an integer runtime quantizes on the final model and exports the
+ * simulated integer model to {@link #FAKE_QUANT}; for a quantized reconstruction, step 1 takes
+ * each layer's input from the simulated model (ranges measured on the FP model, earlier layers
+ * hardened) and the training graph quantizes it element-wise with QDrop's probability.
  */
 public final class AdaroundEngine {
 

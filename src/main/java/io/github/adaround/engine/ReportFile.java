@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * {@code report.json}: the settings, per layer what was done and measured, totals, and with
  * quantized activations each activation tensor's observed and chosen range and its SQNR on the
- * calibration data ({@code null} where the grid holds every value exactly).
+ * calibration data (left out where the grid holds every value exactly).
  */
 final class ReportFile {
 
