@@ -45,10 +45,10 @@ import org.tensorflow.types.TFloat32;
  * folder is only read.
  *
  * <p>With quantized activations ({@link ActivationConfig}), the run also measures the range of
- * every activation tensor an integer runtime quantizes on the final model and exports the
- * simulated integer model to {@link #FAKE_QUANT}; for a quantized reconstruction, step 1 takes
- * each layer's input from the simulated model (ranges measured on the FP model, earlier layers
- * hardened) and the training graph quantizes it element-wise with QDrop's probability.
+ * every activation tensor an integer runtime quantizes on the final model and exports the simulated
+ * integer model to {@link #FAKE_QUANT}; for a quantized reconstruction, step 1 takes each layer's
+ * input from the simulated model (ranges measured on the FP model, earlier layers hardened) and the
+ * training graph quantizes it element-wise with QDrop's probability.
  */
 public final class AdaroundEngine {
 
@@ -220,6 +220,7 @@ public final class AdaroundEngine {
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
     QDropInput qdrop = null;
     if (simulated != null) {
+      // Each layer draws its own element masks, seeded by the run's seed and the layer's index.
       qdrop = simulated.quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
       function = qdrop;
     }

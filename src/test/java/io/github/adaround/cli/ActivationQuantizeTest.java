@@ -183,6 +183,24 @@ class ActivationQuantizeTest {
       assertArrayEquals(simulated, fq, 0f, "the fake-quant model is the integer inference");
       float[] plain = logits(floatModel, "logits/BiasAdd:0", x, n);
       assertTrue(!Arrays.equals(plain, fq), "activations are really quantized");
+
+      int correct = 0;
+      for (int start = 0; start < test.count(); start += 250) {
+        float[] chunk = Arrays.copyOfRange(test.pixels(), start * 784, (start + 250) * 784);
+        float[] simulatedLogits = simulate(floatModel, grids, chunk, 250, aliases);
+        for (int i = 0; i < 250; i++) {
+          int best = 0;
+          for (int k = 1; k < 10; k++) {
+            best = simulatedLogits[i * 10 + k] > simulatedLogits[i * 10 + best] ? k : best;
+          }
+          correct += best == test.label(start + i) ? 1 : 0;
+        }
+      }
+      assertEquals(
+          correct / (double) test.count(),
+          accuracy(out.resolve("fake-quant")),
+          0,
+          "eval of the fake-quant model reports the hand-simulated integer accuracy");
     }
   }
 
