@@ -5,7 +5,12 @@ Reads the SavedModel's checkpoint (variables.index + variables.data) directly, r
 CNN's forward pass in NumPy, and prints {"accuracy": ..., "samples": ...} for the Fashion-MNIST
 test split. Only for the architecture of models/fashion-mnist-cnn (see FashionCnn.java).
 
-Usage: tools/crosscheck-accuracy.py MODEL_DIR [DATA_DIR]
+With --integer, each activation tensor that MODEL_DIR/encodings.json encodes is quantized as an
+integer runtime (and TF's FakeQuantWithMinMaxVars) quantizes it, from the file's scale, offset, min
+and max alone: the accuracy that `eval --model MODEL_DIR/fake-quant` reports, up to NumPy's own
+float rounding in the convolutions.
+
+Usage: tools/crosscheck-accuracy.py [--integer] MODEL_DIR [DATA_DIR]
 """
 import gzip
 import json
@@ -132,25 +137,49 @@ def maxpool2x2(x):
     return x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
 
 
-def forward(v, x):
+def activation_quantizers(model):
+    """Tensor name -> function that puts a float32 array on that tensor's encoded grid."""
+    with open(model + "/encodings.json") as f:
+        encodings = json.load(f)["activation_encodings"]
+
+    def grid(e):
+        scale, offset = np.float32(e["scale"]), np.float32(e["offset"])
+        lo, hi = np.float32(e["min"]), np.float32(e["max"])
+        half = np.float32(0.5)
+        return lambda t: (np.floor((np.clip(t, lo, hi) - lo) / scale + offset + half) * scale)
+
+    return {name: grid(entries[0]) for name, entries in encodings.items()}
+
+
+def forward(v, x, q=None):
+    """The logits; q maps tensor names to quantizers (None: float activations)."""
+    at = (lambda name, t: q[name](t).astype(np.float32)) if q else (lambda name, t: t)
     relu = lambda t: np.maximum(t, 0)
-    x = maxpool2x2(relu(conv3x3_same(x, v["conv1/kernel"]) + v["conv1/bias"]))
+    x = at("input:0", x)
+    x = at("conv1/Relu:0", relu(conv3x3_same(x, v["conv1/kernel"]) + v["conv1/bias"]))
+    x = at("conv1/MaxPool:0", maxpool2x2(x))
     x = np.clip(depthwise3x3_same(x, v["dw/depthwise_kernel"]) + v["dw/bias"], 0, 6)
-    x = maxpool2x2(relu(x @ v["pw/kernel"][0, 0] + v["pw/bias"]))
-    x = relu(x.reshape(len(x), -1) @ v["dense1/kernel"] + v["dense1/bias"])
-    return x @ v["logits/kernel"] + v["logits/bias"]
+    x = at("dw/Relu6:0", x)
+    x = at("pw/Relu:0", relu(x @ v["pw/kernel"][0, 0] + v["pw/bias"]))
+    x = at("pw/MaxPool:0", maxpool2x2(x))
+    x = at("dense1/Relu:0", relu(x.reshape(len(x), -1) @ v["dense1/kernel"] + v["dense1/bias"]))
+    return at("logits/BiasAdd:0", x @ v["logits/kernel"] + v["logits/bias"])
 
 
 def main():
-    model = sys.argv[1]
-    data = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
+    args = sys.argv[1:]
+    integer = "--integer" in args
+    args = [a for a in args if a != "--integer"]
+    model = args[0]
+    data = args[1] if len(args) > 1 else "/usr/share/datasets/fashion-mnist"
     weights = read_checkpoint(model + "/variables/variables")
+    q = activation_quantizers(model) if integer else None
     images = read_idx(data + "/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255.0
     labels = read_idx(data + "/t10k-labels-idx1-ubyte.gz")
     correct = 0
     for start in range(0, len(labels), 500):
         batch = images[start:start + 500, :, :, None]
-        correct += int((forward(weights, batch).argmax(axis=1) == labels[start:start + 500]).sum())
+        correct += int((forward(weights, batch, q).argmax(axis=1) == labels[start:start + 500]).sum())
     print(json.dumps({"accuracy": correct / len(labels), "samples": len(labels)}))
 
 

@@ -1,11 +1,14 @@
 package io.github.adaround.cli;
 
+import io.github.adaround.activation.RangeMethod;
 import io.github.adaround.data.LabeledImages;
 import io.github.adaround.data.NpyArray;
 import io.github.adaround.data.NpyReader;
 import io.github.adaround.data.Split;
+import io.github.adaround.engine.ActivationConfig;
 import io.github.adaround.engine.AdaroundEngine;
 import io.github.adaround.engine.Calibration;
+import io.github.adaround.engine.EncodingsVersion;
 import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.Grid;
 import io.github.adaround.engine.LayerReport;
@@ -42,7 +45,8 @@ import picocli.CommandLine.Spec;
       "Reads flat SavedModels (TF-Java exports, TF1) and TF2/Keras SavedModels, whose layers"
           + " inside functions are found on the signature's path.",
       "Writes to --out a SavedModel whose weights are exactly scale * integer, encodings.json"
-          + " (AIMET format) and report.json. The input model is only read.",
+          + " (AIMET format) and report.json; with --activation-bits also fake-quant/, the"
+          + " simulated integer model. The input model is only read.",
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
           + " or a .npy file of model inputs (--calibration-npy)."
     })
@@ -177,6 +181,42 @@ final class QuantizeCommand implements Callable<Integer> {
   private boolean keepBest;
 
   @Option(
+      names = "--activation-bits",
+      paramLabel = "2..16",
+      description =
+          "Also quantize activations: asymmetric per-tensor grids of this many bits for every"
+              + " tensor an integer runtime quantizes; writes OUT/fake-quant, the simulated integer"
+              + " model, and the activation encodings (default: activations stay float).")
+  private Integer activationBits;
+
+  @Option(
+      names = "--activation-range",
+      defaultValue = "mse",
+      paramLabel = "mse|minmax",
+      description =
+          "Activation ranges: mse minimises the quantization error of the calibration values,"
+              + " minmax takes their extremes (default: ${DEFAULT-VALUE}).")
+  private String activationRange;
+
+  @Option(
+      names = "--qdrop",
+      paramLabel = "P|off",
+      defaultValue = "0.5",
+      description =
+          "With --activation-bits: learn the rounding on layer inputs from the simulated integer"
+              + " model, each input element quantized with probability P during training (QDrop;"
+              + " 1 quantizes all); off learns it against float activations (default:"
+              + " ${DEFAULT-VALUE}).")
+  private String qdrop;
+
+  @Option(
+      names = "--encodings-version",
+      defaultValue = "0.6.1",
+      paramLabel = "0.6.1|1.0.0",
+      description = "AIMET format of encodings.json (default: ${DEFAULT-VALUE}).")
+  private String encodingsVersion;
+
+  @Option(
       names = "--allow-op",
       paramLabel = "NAME",
       description =
@@ -253,6 +293,15 @@ final class QuantizeCommand implements Callable<Integer> {
     if (iterations < 1) {
       throw new UserException("--iterations must be at least 1");
     }
+    ActivationConfig activations = activationConfig();
+    EncodingsVersion version =
+        switch (encodingsVersion) {
+          case "0.6.1" -> EncodingsVersion.V0_6_1;
+          case "1.0.0" -> EncodingsVersion.V1_0_0;
+          default ->
+              throw new UserException(
+                  "--encodings-version must be 0.6.1 or 1.0.0, got " + encodingsVersion);
+        };
     if (cacheMb < 0) {
       throw new UserException("--cache-mb must not be negative");
     }
@@ -274,7 +323,43 @@ final class QuantizeCommand implements Callable<Integer> {
           .withSignature(signature)
           .withStorage(stored)
           .withAllowedOps(Set.copyOf(allowedOps))
-          .withKeepBest(keepBest);
+          .withKeepBest(keepBest)
+          .withActivations(activations)
+          .withEncodingsVersion(version);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
+  }
+
+  private ActivationConfig activationConfig() throws UserException {
+    RangeMethod range =
+        switch (activationRange) {
+          case "mse" -> RangeMethod.MSE;
+          case "minmax" -> RangeMethod.MINMAX;
+          default ->
+              throw new UserException(
+                  "--activation-range must be mse or minmax, got " + activationRange);
+        };
+    boolean drop = !qdrop.equals("off");
+    float probability = 1f;
+    if (drop) {
+      try {
+        probability = Float.parseFloat(qdrop);
+      } catch (NumberFormatException e) {
+        throw new UserException("--qdrop must be a probability in 0..1 or off, got " + qdrop);
+      }
+    }
+    if (activationBits == null) {
+      boolean asked = spec.commandLine().getParseResult().hasMatchedOption("--qdrop");
+      if (asked || spec.commandLine().getParseResult().hasMatchedOption("--activation-range")) {
+        throw new UserException("--qdrop and --activation-range need --activation-bits");
+      }
+      return ActivationConfig.FLOAT;
+    }
+    try {
+      return drop
+          ? ActivationConfig.quantized(activationBits, range, probability)
+          : ActivationConfig.floatReconstruction(activationBits, range);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
@@ -341,6 +426,11 @@ final class QuantizeCommand implements Callable<Integer> {
           r.adaroundError(),
           r.changedFromNearest(),
           r.seconds());
+    }
+    if (activationBits != null) {
+      o.printf(
+          "wrote %s (simulated integer model: %s)%n", out, out.resolve(AdaroundEngine.FAKE_QUANT));
+      return;
     }
     o.printf("wrote %s%n", out);
   }

@@ -1,5 +1,7 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.activation.MeasuredRange;
+import io.github.adaround.activation.QDropInput;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -40,6 +43,12 @@ import org.tensorflow.types.TFloat32;
  *
  * The quantized model is then exported as it was loaded, with only its weights changed. The input
  * folder is only read.
+ *
+ * <p>With quantized activations ({@link ActivationConfig}), the run also measures the range of
+ * every activation tensor an integer runtime quantizes on the final model and exports the simulated
+ * integer model to {@link #FAKE_QUANT}; for a quantized reconstruction, step 1 takes each layer's
+ * input from the simulated model (ranges measured on the FP model, earlier layers hardened) and the
+ * training graph quantizes it element-wise with QDrop's probability.
  */
 public final class AdaroundEngine {
 
@@ -47,6 +56,9 @@ public final class AdaroundEngine {
   static final String NO_CODES =
       "--storage codes needs a SavedModel of VariableV2 weights: this one is written back by its"
           + " own saver, whose checkpoint has no place for the codes and scales";
+
+  /** The folder in the output that holds the simulated integer model. */
+  public static final String FAKE_QUANT = "fake-quant";
 
   /** Samples per run when measuring a layer's output error. */
   private static final int ERROR_CHUNK = 256;
@@ -91,6 +103,9 @@ public final class AdaroundEngine {
       if (config.storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
         throw new IllegalArgumentException(NO_CODES);
       }
+      if (config.activations().enabled()) {
+        fp.bundle(FakeQuantExport.PURPOSE);
+      }
       List<QuantizableLayer> layers =
           LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
       if (layers.isEmpty()) {
@@ -105,7 +120,14 @@ public final class AdaroundEngine {
       List<RunState.Finished> finished =
           new ArrayList<>(state == null ? List.of() : state.restore());
       List<LayerReport> reports = new ArrayList<>();
-      try (TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
+      ActivationConfig act = config.activations();
+      ActivationSimulation activations =
+          act.enabled() ? ActivationSimulation.of(fp, layers, act) : null;
+      try (SimulatedInputs simulated =
+              act.quantizedReconstruction()
+                  ? SimulatedInputs.open(activations, fp, calibration, act.qdrop(), this::open)
+                  : null;
+          TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
         for (int i = 0; i < layers.size(); i++) {
           QuantizableLayer layer = layers.get(i);
           if (i < finished.size()) {
@@ -115,6 +137,9 @@ public final class AdaroundEngine {
                   "the unfinished run's layer " + i + " is " + done.report().weight());
             }
             quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+            if (simulated != null) {
+              simulated.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+            }
             reports.add(done.report());
             listener.layerRestored(i, layers.size(), done.report());
             continue;
@@ -134,7 +159,12 @@ public final class AdaroundEngine {
                 log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
                 listener.lossReported(report);
               };
-          LayerReport report = quantizeLayer(fp, quantized, layer, calibration, heard);
+          LayerReport report =
+              quantizeLayer(fp, quantized, simulated, i, layer, calibration, heard);
+          if (simulated != null) {
+            simulated.write(
+                layer.weight(), Shape.of(layer.shape()), quantized.read(layer.weight()));
+          }
           reports.add(report);
           if (state != null) {
             finished.add(new RunState.Finished(report, quantized.read(layer.weight())));
@@ -148,9 +178,28 @@ public final class AdaroundEngine {
       } else {
         quantized.export(outDir);
       }
-      EncodingsFile.write(outDir.resolve("encodings.json"), reports, config.bits());
+      Map<String, MeasuredRange> ranges = Map.of();
+      Map<String, String> aliases = Map.of();
+      if (activations != null) {
+        ranges = activations.measure(quantized, calibration);
+        aliases = activations.tensors().aliases();
+        ActivationSimulation.export(quantized, ranges, outDir.resolve(FAKE_QUANT));
+      }
+      EncodingsFile.write(
+          outDir.resolve("encodings.json"),
+          reports,
+          config.bits(),
+          ranges,
+          aliases,
+          config.encodingsVersion());
       ReportFile.write(
-          outDir.resolve("report.json"), modelDir, config, calibration.count(), layers, reports);
+          outDir.resolve("report.json"),
+          modelDir,
+          config,
+          calibration.count(),
+          layers,
+          reports,
+          ranges);
       return reports;
     }
   }
@@ -162,6 +211,8 @@ public final class AdaroundEngine {
   private LayerReport quantizeLayer(
       ModelSession fp,
       ModelSession quantized,
+      SimulatedInputs simulated,
+      int index,
       QuantizableLayer layer,
       Calibration calibration,
       TrainingListener heard) {
@@ -183,9 +234,17 @@ public final class AdaroundEngine {
     // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
+    QDropInput qdrop = null;
+    if (simulated != null) {
+      // Each layer draws its own element masks, seeded by the run's seed and the layer's index.
+      qdrop = simulated.quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
+      function = qdrop;
+    }
 
     try (LayerCaches caches =
-            LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes());
+            simulated == null
+                ? LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes())
+                : simulated.caches(fp, quantized, layer, calibration, config.cacheBytes());
         Graph graph = new Graph();
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
@@ -232,6 +291,7 @@ public final class AdaroundEngine {
             outputError(
                 session,
                 training,
+                qdrop,
                 training.hardOutput(),
                 caches.checkInputs(),
                 caches.checkTargets());
@@ -239,6 +299,7 @@ public final class AdaroundEngine {
             outputError(
                 session,
                 training,
+                qdrop,
                 training.nearestOutput(),
                 caches.checkInputs(),
                 caches.checkTargets());
@@ -253,11 +314,21 @@ public final class AdaroundEngine {
       float[] hardened = adaround ? result.hardenedWeight() : nearest;
       double nearestError =
           outputError(
-              session, training, training.nearestOutput(), caches.inputs(), caches.targets());
+              session,
+              training,
+              qdrop,
+              training.nearestOutput(),
+              caches.inputs(),
+              caches.targets());
       double error =
           adaround
               ? outputError(
-                  session, training, training.hardOutput(), caches.inputs(), caches.targets())
+                  session,
+                  training,
+                  qdrop,
+                  training.hardOutput(),
+                  caches.inputs(),
+                  caches.targets())
               : nearestError;
       float[] scales = fetch(session, training.quantizer().scale());
       quantized.write(layer.weight(), Shape.of(shape), hardened);
@@ -298,10 +369,14 @@ public final class AdaroundEngine {
     return true;
   }
 
-  /** Mean squared difference between {@code output} and the FP targets over every sample. */
+  /**
+   * Mean squared difference between {@code output} and the FP targets over every sample; with every
+   * element of a QDrop input quantized, when there is one.
+   */
   private static double outputError(
       Session session,
       AdaroundLayerGraph training,
+      QDropInput qdrop,
       Operand<TFloat32> output,
       Samples inputs,
       Samples targets) {
@@ -314,7 +389,8 @@ public final class AdaroundEngine {
       }
       try (TFloat32 x = inputs.batch(indices);
           TFloat32 y = targets.batch(indices);
-          Result r = session.runner().feed(training.input(), x).fetch(output).run()) {
+          TFloat32 all = TFloat32.scalarOf(1f);
+          Result r = run(session, training, qdrop, x, all, output)) {
         float[] out = TensorData.floats(r.get(0));
         float[] target = TensorData.floats(y);
         for (int i = 0; i < out.length; i++) {
@@ -325,6 +401,20 @@ public final class AdaroundEngine {
       }
     }
     return sum / count;
+  }
+
+  private static Result run(
+      Session session,
+      AdaroundLayerGraph training,
+      QDropInput qdrop,
+      TFloat32 x,
+      TFloat32 all,
+      Operand<TFloat32> output) {
+    var runner = session.runner().feed(training.input(), x);
+    if (qdrop != null) {
+      runner.feed(qdrop.probability(), all);
+    }
+    return runner.fetch(output).run();
   }
 
   private static float[] fetch(Session session, Operand<TFloat32> operand) {

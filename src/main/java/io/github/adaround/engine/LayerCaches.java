@@ -3,6 +3,7 @@ package io.github.adaround.engine;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.Samples;
 import java.nio.file.Path;
+import org.tensorflow.ndarray.Shape;
 
 /**
  * One layer's cached activations within a memory budget: its inputs from the partly quantized model
@@ -33,38 +34,66 @@ final class LayerCaches implements AutoCloseable {
       QuantizableLayer layer,
       Calibration calibration,
       long budgetBytes) {
-    ActivationCache inputs =
+    return of(fp, quantized, layer.input(), null, layer, calibration, budgetBytes);
+  }
+
+  /**
+   * As {@link #of(ModelSession, ModelSession, QuantizableLayer, Calibration, long)}, with the
+   * inputs read from tensor {@code inputTensor} of {@code inputs}, each row taken as one sample of
+   * shape {@code inputShape} (null: the tensor's own).
+   */
+  static LayerCaches of(
+      ModelSession fp,
+      ModelSession inputs,
+      String inputTensor,
+      Shape inputShape,
+      QuantizableLayer layer,
+      Calibration calibration,
+      long budgetBytes) {
+    ActivationCache in =
         cache(
-            quantized,
-            layer.input(),
+            inputs,
+            inputTensor,
+            inputShape,
             calibration.samples(),
             calibration.count(),
             budgetBytes * 4 / 10);
     ActivationCache targets =
-        cache(fp, layer.output(), calibration.samples(), calibration.count(), budgetBytes * 4 / 10);
+        cache(
+            fp,
+            layer.output(),
+            null,
+            calibration.samples(),
+            calibration.count(),
+            budgetBytes * 4 / 10);
     if (calibration.heldBackCount() == 0) {
-      return new LayerCaches(inputs, targets, null, null);
+      return new LayerCaches(in, targets, null, null);
     }
     return new LayerCaches(
-        inputs,
+        in,
         targets,
         cache(
-            quantized,
-            layer.input(),
+            inputs,
+            inputTensor,
+            inputShape,
             calibration.heldBack(),
             calibration.heldBackCount(),
             budgetBytes / 10),
         cache(
             fp,
             layer.output(),
+            null,
             calibration.heldBack(),
             calibration.heldBackCount(),
             budgetBytes / 10));
   }
 
-  /** The rows of {@code tensor} for {@code n} samples, kept within {@code bytes} of memory. */
+  /**
+   * The rows of {@code tensor} for {@code n} samples, kept within {@code bytes} of memory, each of
+   * shape {@code shape} (null: the tensor's own).
+   */
   private static ActivationCache cache(
-      ModelSession model, String tensor, float[] samples, int n, long bytes) {
+      ModelSession model, String tensor, Shape shape, float[] samples, int n, long bytes) {
     ActivationCache[] cache = new ActivationCache[1];
     model.forEachChunk(
         tensor,
@@ -72,9 +101,15 @@ final class LayerCaches implements AutoCloseable {
         n,
         (values, rows, sampleShape) -> {
           if (cache[0] == null) {
+            if (shape != null && shape.size() != sampleShape.size()) {
+              throw new IllegalArgumentException(
+                  tensor + " has " + sampleShape.size() + " values per sample, not " + shape);
+            }
             cache[0] =
                 new ActivationCache(
-                    sampleShape, bytes, Path.of(System.getProperty("java.io.tmpdir")));
+                    shape == null ? sampleShape : shape,
+                    bytes,
+                    Path.of(System.getProperty("java.io.tmpdir")));
           }
           cache[0].append(values, rows);
         });

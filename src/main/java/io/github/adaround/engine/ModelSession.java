@@ -5,9 +5,13 @@ import io.github.adaround.source.ModelSource;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
 import org.tensorflow.ndarray.Shape;
 
 /**
@@ -29,6 +33,32 @@ final class ModelSession implements AutoCloseable {
   /** The flat graph whose tensors {@link #forEachChunk} fetches. */
   Graph graph() {
     return source.graph();
+  }
+
+  /** The signature's input tensor, e.g. {@code input:0}. */
+  String inputName() {
+    return withIndex(source.inputTensor());
+  }
+
+  /** The signature's output tensors. */
+  List<String> outputNames() {
+    return source.outputTensors().stream().map(ModelSession::withIndex).toList();
+  }
+
+  /**
+   * The loaded SavedModel, for exports that rewrite its graph (codes, the simulated integer model).
+   *
+   * @throws IllegalArgumentException when the model's format has to be written by its own saver
+   */
+  SavedModelBundle bundle(String purpose) {
+    return source
+        .rewritableBundle()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    purpose
+                        + " works on flat SavedModels of VariableV2 weights; this model is"
+                        + " written by its own saver"));
   }
 
   /** One sample's shape: the input shape without its batch axis. */
@@ -62,6 +92,45 @@ final class ModelSession implements AutoCloseable {
             sink.accept(TensorData.floats(r.get(0)), rows, sample);
           }
         });
+  }
+
+  /**
+   * The values of several tensors for each batch of {@code n} samples, one array per tensor in the
+   * order asked, without the padding rows of a fixed batch size.
+   */
+  void forEachChunk(List<String> tensors, float[] samples, int n, Consumer<List<float[]>> sink) {
+    List<String> fetched = tensors.stream().filter(t -> !isInput(t)).toList();
+    Batches.forEach(
+        source.inputShape(),
+        samples,
+        n,
+        (x, rows) -> {
+          var runner = source.session().runner().feed(source.inputTensor(), x);
+          fetched.forEach(runner::fetch);
+          long fed = x.shape().get(0);
+          try (Result r = runner.run()) {
+            List<float[]> out = new ArrayList<>();
+            int next = 0;
+            for (String t : tensors) {
+              float[] all = isInput(t) ? TensorData.floats(x) : TensorData.floats(r.get(next++));
+              out.add(Arrays.copyOf(all, Math.toIntExact(all.length / fed * rows)));
+            }
+            sink.accept(out);
+          }
+        });
+  }
+
+  /** The shape of one sample's {@code tensor}, as the model computes it. */
+  Shape sampleShapeOf(String tensor) {
+    Shape[] shape = new Shape[1];
+    long fixed = source.inputShape().get(0);
+    int rows = fixed > 0 ? Math.toIntExact(fixed) : 1;
+    forEachChunk(
+        tensor,
+        new float[Math.toIntExact(rows * sampleShape().size())],
+        1,
+        (values, n, sample) -> shape[0] = sample);
+    return shape[0];
   }
 
   private boolean isInput(String tensor) {

@@ -16,6 +16,8 @@ import java.util.Set;
  * @param storage how the exported model stores the quantized weights
  * @param allowedOps op types that touch files, processes or the network and may run anyway
  * @param keepBest keep rounding to nearest for a layer where AdaRound's output error is higher
+ * @param activations what is done with activations
+ * @param encodingsVersion the AIMET format of {@code encodings.json}
  */
 public record QuantizeConfig(
     int bits,
@@ -27,7 +29,9 @@ public record QuantizeConfig(
     String signature,
     Storage storage,
     Set<String> allowedOps,
-    boolean keepBest) {
+    boolean keepBest,
+    ActivationConfig activations,
+    EncodingsVersion encodingsVersion) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
@@ -47,7 +51,9 @@ public record QuantizeConfig(
           "serving_default",
           Storage.FLOAT,
           Set.of(),
-          true);
+          true,
+          ActivationConfig.FLOAT,
+          EncodingsVersion.V0_6_1);
 
   public QuantizeConfig {
     if (bits < MIN_BITS || bits > MAX_BITS) {
@@ -71,12 +77,25 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
     return new QuantizeConfig(
-        bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
+        bits,
+        value,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withGrid(Grid value) {
@@ -90,7 +109,9 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
@@ -104,7 +125,9 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withNearest(boolean value) {
@@ -118,12 +141,25 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps, keepBest);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        value,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withStorage(Storage value) {
@@ -137,21 +173,88 @@ public record QuantizeConfig(
         signature,
         value,
         allowedOps,
-        keepBest);
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withSignature(String value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps, keepBest);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        value,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withAllowedOps(Set<String> value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, value, keepBest);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        value,
+        keepBest,
+        activations,
+        encodingsVersion);
   }
 
   public QuantizeConfig withKeepBest(boolean value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, value);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        value,
+        activations,
+        encodingsVersion);
+  }
+
+  public QuantizeConfig withActivations(ActivationConfig value) {
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        value,
+        encodingsVersion);
+  }
+
+  public QuantizeConfig withEncodingsVersion(EncodingsVersion value) {
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        value);
   }
 }

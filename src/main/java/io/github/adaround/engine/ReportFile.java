@@ -4,17 +4,21 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.activation.ActivationEncoding;
+import io.github.adaround.activation.MeasuredRange;
 import io.github.adaround.train.AdaroundRecipe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code report.json}: the settings, per layer what was done and measured (and, from the graph, the
  * other layer ops that read the same weight and the ops after the layer that the rebuild does not
- * express), and totals.
+ * express), totals, and with quantized activations each activation tensor's observed and chosen
+ * range and its SQNR on the calibration data (left out where the grid holds every value exactly).
  */
 final class ReportFile {
 
@@ -25,7 +29,8 @@ final class ReportFile {
       QuantizeConfig config,
       int samples,
       List<QuantizableLayer> found,
-      List<LayerReport> layers) {
+      List<LayerReport> layers,
+      Map<String, MeasuredRange> activations) {
     JsonObject root = new JsonObject();
     root.addProperty("model", model.toString());
     root.addProperty("bits", config.bits());
@@ -97,6 +102,32 @@ final class ReportFile {
     totals.addProperty("changed_from_nearest", changed);
     totals.addProperty("seconds", seconds);
     root.add("totals", totals);
+    ActivationConfig act = config.activations();
+    if (act.enabled()) {
+      JsonObject a = new JsonObject();
+      a.addProperty("bits", act.bits());
+      a.addProperty("range", act.range().name().toLowerCase());
+      a.addProperty("reconstruction", act.quantizedReconstruction() ? "quantized" : "float");
+      if (act.quantizedReconstruction()) {
+        a.addProperty("qdrop", act.qdrop());
+      }
+      JsonArray tensors = new JsonArray();
+      for (MeasuredRange range : activations.values()) {
+        ActivationEncoding e = range.encoding();
+        JsonObject t = new JsonObject();
+        t.addProperty("tensor", range.tensor());
+        t.addProperty("observed_min", range.observedMin());
+        t.addProperty("observed_max", range.observedMax());
+        t.addProperty("min", e.min());
+        t.addProperty("max", e.max());
+        t.addProperty("scale", e.scale());
+        t.addProperty("offset", e.offset());
+        t.addProperty("sqnr_db", Double.isFinite(range.sqnrDb()) ? range.sqnrDb() : null);
+        tensors.add(t);
+      }
+      a.add("tensors", tensors);
+      root.add("activations", a);
+    }
     return root;
   }
 
@@ -106,14 +137,15 @@ final class ReportFile {
       QuantizeConfig config,
       int samples,
       List<QuantizableLayer> found,
-      List<LayerReport> layers)
+      List<LayerReport> layers,
+      Map<String, MeasuredRange> activations)
       throws IOException {
     Files.writeString(
         file,
         new GsonBuilder()
                 .setPrettyPrinting()
                 .create()
-                .toJson(report(model, config, samples, found, layers))
+                .toJson(report(model, config, samples, found, layers, activations))
             + "\n",
         StandardCharsets.UTF_8);
   }

@@ -18,11 +18,11 @@ import org.tensorflow.Operand;
  * graph built layer by layer keeps its layer order. Ops on cycles (loops) come last, in the graph's
  * listing order.
  */
-final class GraphOrder {
+public final class GraphOrder {
   private GraphOrder() {}
 
   /** Sorts the operations of {@code graph}. */
-  static List<GraphOperation> topological(Graph graph) {
+  public static List<GraphOperation> topological(Graph graph) {
     List<GraphOperation> listed = new ArrayList<>();
     Iterator<GraphOperation> it = graph.operations();
     it.forEachRemaining(listed::add);
