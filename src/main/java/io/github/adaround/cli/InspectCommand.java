@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,8 +38,10 @@ final class InspectCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "SavedModel folder.")
+      description = "SavedModel folder, or frozen GraphDef file with --input and --output.")
   private Path model;
+
+  @Mixin private FrozenGraphOptions frozenGraph;
 
   @Option(
       names = "--signature",
@@ -53,7 +56,10 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<QuantizableLayer> layers;
-    try (ModelSource source = ModelSources.open(model, signature, Set.of())) {
+    try (ModelSource source =
+        frozenGraph.frozen(model)
+            ? frozenGraph.open(model, null, Set.of())
+            : ModelSources.open(model, signature, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
     }
     if (layers.isEmpty()) {

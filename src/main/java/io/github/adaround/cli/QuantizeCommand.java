@@ -15,6 +15,7 @@ import io.github.adaround.engine.Storage;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
 import io.github.adaround.model.SavedModels;
+import io.github.adaround.source.ModelSource;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.LossReport;
 import java.io.PrintWriter;
@@ -51,7 +52,9 @@ final class QuantizeCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "SavedModel folder to quantize (read only).")
+      description =
+          "SavedModel folder, or frozen GraphDef file with --input and --output, to quantize (read"
+              + " only).")
   private Path model;
 
   @Option(
@@ -145,6 +148,11 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Mixin private DataDirOption data;
 
+  @Mixin private FrozenGraphOptions frozenGraph;
+
+  /** One calibration sample's shape when the samples come from a .npy file, else null. */
+  private long[] npySampleShape;
+
   @Option(
       names = "--cache-mb",
       paramLabel = "MB",
@@ -191,6 +199,7 @@ final class QuantizeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     QuantizeConfig config = config();
+    boolean frozen = frozenGraph.frozen(model);
     if (calibration < 1) {
       throw new UserException("--calibration must be at least 1");
     }
@@ -217,9 +226,17 @@ final class QuantizeCommand implements Callable<Integer> {
     Path staging = output.temporary();
     List<LayerReport> reports;
     try {
+      AdaroundEngine engine =
+          new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()));
       reports =
-          new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()))
-              .run(model, samples, staging, state);
+          frozen
+              ? engine.run(
+                  model,
+                  () -> frozenGraph.open(model, npySampleShape, config.allowedOps()),
+                  samples,
+                  staging,
+                  state)
+              : engine.run(model, samples, staging, state);
     } catch (IllegalArgumentException e) {
       OutputFolder.deleteRecursively(staging);
       throw new UserException(e.getMessage());
@@ -288,6 +305,8 @@ final class QuantizeCommand implements Callable<Integer> {
     if (calibrationNpy != null) {
       NpyArray array = NpyReader.read(calibrationNpy);
       array.requireShape(inputShape());
+      long[] dims = array.shape();
+      npySampleShape = Arrays.copyOfRange(dims, 1, dims.length);
       values = array.values();
       available = Math.toIntExact(array.shape()[0]);
       source = calibrationNpy + " holds";
@@ -316,7 +335,12 @@ final class QuantizeCommand implements Callable<Integer> {
   }
 
   /** The input shape of the signature to be fed; -1 where any size goes. */
-  private long[] inputShape() throws ModelException {
+  private long[] inputShape() throws ModelException, UserException {
+    if (frozenGraph.frozen(model)) {
+      try (ModelSource source = frozenGraph.open(model, null, Set.copyOf(allowedOps))) {
+        return source.inputShape().asArray();
+      }
+    }
     try (SavedModelBundle bundle = SavedModels.load(model, Set.copyOf(allowedOps))) {
       return bundle.signatures().stream()
           .filter(s -> s.key().equals(signature))

@@ -80,8 +80,24 @@ public final class AdaroundEngine {
    */
   public List<LayerReport> run(Path modelDir, Calibration calibration, Path outDir, RunState state)
       throws ModelException, IOException {
-    try (ModelSession fp = open(modelDir);
-        ModelSession quantized = open(modelDir)) {
+    return run(
+        modelDir,
+        () -> ModelSources.open(modelDir, config.signature(), config.allowedOps()),
+        calibration,
+        outDir,
+        state);
+  }
+
+  /**
+   * As {@link #run(Path, Calibration, Path, RunState)} on a model of any format ({@link
+   * io.github.adaround.source.ModelSource}) that {@code opener} opens; {@code modelDir} is where
+   * it came from, as errors and {@code report.json} name it.
+   */
+  public List<LayerReport> run(
+      Path modelDir, SourceOpener opener, Calibration calibration, Path outDir, RunState state)
+      throws ModelException, IOException {
+    try (ModelSession fp = new ModelSession(opener.open());
+        ModelSession quantized = new ModelSession(opener.open())) {
       long sampleSize = fp.sampleShape().size();
       if ((long) calibration.count() * sampleSize != calibration.samples().length
           || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
@@ -95,7 +111,7 @@ public final class AdaroundEngine {
           LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
       if (layers.isEmpty()) {
         throw new ModelException(
-            modelDir, ModelSources.NO_LAYERS + " on the path of signature " + config.signature());
+            modelDir, ModelSources.NO_LAYERS + " on the path of the model's outputs");
       }
       try {
         fp.source().verify(calibration.samples(), calibration.count());
@@ -153,10 +169,6 @@ public final class AdaroundEngine {
           outDir.resolve("report.json"), modelDir, config, calibration.count(), layers, reports);
       return reports;
     }
-  }
-
-  private ModelSession open(Path modelDir) throws ModelException {
-    return new ModelSession(ModelSources.open(modelDir, config.signature(), config.allowedOps()));
   }
 
   private LayerReport quantizeLayer(
