@@ -24,9 +24,10 @@ import picocli.CommandLine.Spec;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists the quantizable layers of a SavedModel in graph order: each Conv2D,"
-          + " DepthwiseConv2dNative and MatMul whose weight is a variable, with the weight's"
-          + " variable and shape, the bias added after it and the activation that follows.",
+      "Lists the quantizable layers of a SavedModel or frozen GraphDef in graph order: each"
+          + " Conv2D, DepthwiseConv2dNative and MatMul whose weight is a variable (or constant),"
+          + " with the weight's name and shape, the bias added after it, the inference batch norm"
+          + " after that and the activation that follows.",
       "Only the layers that the signature's outputs depend on; in TF2/Keras SavedModels, the"
           + " layers inside the functions the signature calls. A weight that several layer ops"
           + " read is listed once."
@@ -84,6 +85,9 @@ final class InspectCommand implements Callable<Integer> {
       Arrays.stream(layer.shape()).forEach(shape::add);
       o.add("shape", shape);
       o.addProperty("bias", layer.bias());
+      o.addProperty(
+          "batch_norm",
+          layer.batchNorm() == null ? null : String.join(" -> ", layer.batchNorm().ops()));
       o.addProperty("activation", layer.activation());
       JsonArray others = new JsonArray();
       layer.alsoReadBy().forEach(others::add);
@@ -99,8 +103,8 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {
-    String format = "%-28s %-22s %-28s %-16s %-20s %s%n";
-    out.printf(format, "LAYER", "OP", "WEIGHT", "SHAPE", "BIAS", "ACTIVATION");
+    String format = "%-28s %-22s %-28s %-16s %-20s %-10s %s%n";
+    out.printf(format, "LAYER", "OP", "WEIGHT", "SHAPE", "BIAS", "BATCH_NORM", "ACTIVATION");
     for (QuantizableLayer layer : layers) {
       out.printf(
           format,
@@ -109,6 +113,7 @@ final class InspectCommand implements Callable<Integer> {
           layer.weight(),
           Arrays.toString(layer.shape()).replace(" ", ""),
           orDash(layer.bias()),
+          layer.batchNorm() == null ? "-" : layer.batchNorm().form().name().toLowerCase(),
           orDash(layer.activation()));
     }
   }

@@ -194,7 +194,15 @@ public final class AdaroundEngine {
     }
     // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
-    LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
+    BatchNormValues batchNorm =
+        layer.batchNorm() == null
+            ? null
+            : BatchNormValues.of(
+                fp.source().session(),
+                layer.batchNorm(),
+                LayerRebuilder.channels(op, shape),
+                layer.name());
+    LayerFunction function = LayerRebuilder.rebuild(op, layer, bias, batchNorm);
 
     try (LayerCaches caches =
             LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes());
