@@ -303,8 +303,9 @@ final class QuantizeCommand implements Callable<Integer> {
     int available;
     String source;
     if (calibrationNpy != null) {
+      long[] shape = inputShape();
       NpyArray array = NpyReader.read(calibrationNpy);
-      array.requireShape(inputShape());
+      array.requireShape(shape);
       long[] dims = array.shape();
       npySampleShape = Arrays.copyOfRange(dims, 1, dims.length);
       values = array.values();
