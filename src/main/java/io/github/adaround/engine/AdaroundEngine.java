@@ -5,6 +5,7 @@ import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
 import io.github.adaround.quant.MseScaleSearch;
 import io.github.adaround.quant.QuantSpec;
+import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundLayerGraph;
@@ -14,6 +15,7 @@ import io.github.adaround.train.LayerTrainer;
 import io.github.adaround.train.Samples;
 import io.github.adaround.train.TrainingListener;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,66 +100,18 @@ public final class AdaroundEngine {
       throws ModelException, IOException {
     try (ModelSession fp = new ModelSession(opener.open());
         ModelSession quantized = new ModelSession(opener.open())) {
-      long sampleSize = fp.sampleShape().size();
-      if ((long) calibration.count() * sampleSize != calibration.samples().length
-          || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
-        throw new IllegalArgumentException(
-            "calibration data must be whole samples of shape " + fp.sampleShape());
-      }
       if (config.storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
         throw new IllegalArgumentException(NO_CODES);
       }
-      List<QuantizableLayer> layers =
-          LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
-      if (layers.isEmpty()) {
-        throw new ModelException(
-            modelDir, ModelSources.NO_LAYERS + " on the path of the model's outputs");
-      }
+      List<QuantizableLayer> layers;
       try {
-        fp.source().verify(calibration.samples(), calibration.count());
+        layers = prepare(fp, calibration);
       } catch (IllegalStateException e) {
         throw new ModelException(modelDir, e.getMessage());
       }
-      List<RunState.Finished> finished =
-          new ArrayList<>(state == null ? List.of() : state.restore());
-      List<LayerReport> reports = new ArrayList<>();
+      List<LayerReport> reports;
       try (TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
-        for (int i = 0; i < layers.size(); i++) {
-          QuantizableLayer layer = layers.get(i);
-          if (i < finished.size()) {
-            RunState.Finished done = finished.get(i);
-            if (!done.report().weight().equals(layer.weight())) {
-              throw new IllegalArgumentException(
-                  "the unfinished run's layer " + i + " is " + done.report().weight());
-            }
-            quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
-            reports.add(done.report());
-            listener.layerRestored(i, layers.size(), done.report());
-            continue;
-          }
-          listener.layerStarted(
-              i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
-          TrainingListener heard =
-              report -> {
-                log.scalar(
-                    layer.weight() + "/reconstruction",
-                    report.iteration(),
-                    report.reconstruction());
-                log.scalar(
-                    layer.weight() + "/regularization",
-                    report.iteration(),
-                    report.regularization());
-                log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
-                listener.lossReported(report);
-              };
-          LayerReport report = quantizeLayer(fp, quantized, layer, calibration, heard);
-          reports.add(report);
-          if (state != null) {
-            finished.add(new RunState.Finished(report, quantized.read(layer.weight())));
-            state.record(finished);
-          }
-          listener.layerFinished(report);
-        }
+        reports = quantizeLayers(fp, quantized, layers, calibration, state, log);
       }
       if (config.storage() == Storage.CODES) {
         CodesExport.export(quantized, reports, config.bits(), outDir);
@@ -169,6 +123,105 @@ public final class AdaroundEngine {
           outDir.resolve("report.json"), modelDir, config, calibration.count(), layers, reports);
       return reports;
     }
+  }
+
+  /**
+   * Quantizes the layers of {@code target} in place: reads each layer's FP weights and outputs
+   * from {@code fp} (the same model, untouched) and writes the hardened weights into {@code
+   * target}. Neither source is closed; nothing is exported.
+   *
+   * @throws IllegalArgumentException when the calibration samples do not fit the model, it has no
+   *     quantizable layer on its outputs' path, or its graph does not compute what it loaded
+   */
+  public List<LayerReport> quantize(ModelSource fp, ModelSource target, Calibration calibration) {
+    ModelSession original = new ModelSession(fp);
+    List<QuantizableLayer> layers;
+    try {
+      layers = prepare(original, calibration);
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    try {
+      return quantizeLayers(original, new ModelSession(target), layers, calibration, null, null);
+    } catch (IOException e) {
+      // Only a run state reads and writes files, and there is none here.
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The layers to quantize, after checking that the samples fit the model and that its graph
+   * computes what the model as loaded computes.
+   *
+   * @throws IllegalStateException when there is no layer or the graph's outputs differ
+   */
+  private static List<QuantizableLayer> prepare(ModelSession fp, Calibration calibration) {
+    long sampleSize = fp.sampleShape().size();
+    if ((long) calibration.count() * sampleSize != calibration.samples().length
+        || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
+      throw new IllegalArgumentException(
+          "calibration data must be whole samples of shape " + fp.sampleShape());
+    }
+    List<QuantizableLayer> layers =
+        LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
+    if (layers.isEmpty()) {
+      throw new IllegalStateException(
+          ModelSources.NO_LAYERS + " on the path of the model's outputs");
+    }
+    fp.source().verify(calibration.samples(), calibration.count());
+    return layers;
+  }
+
+  /**
+   * Each layer in turn: restored from {@code state} (if it holds it) or learnt, and written into
+   * {@code quantized}; loss curves go to {@code log} when there is one.
+   */
+  private List<LayerReport> quantizeLayers(
+      ModelSession fp,
+      ModelSession quantized,
+      List<QuantizableLayer> layers,
+      Calibration calibration,
+      RunState state,
+      TensorBoardLog log)
+      throws IOException {
+    List<RunState.Finished> finished =
+        new ArrayList<>(state == null ? List.of() : state.restore());
+    List<LayerReport> reports = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      QuantizableLayer layer = layers.get(i);
+      if (i < finished.size()) {
+        RunState.Finished done = finished.get(i);
+        if (!done.report().weight().equals(layer.weight())) {
+          throw new IllegalArgumentException(
+              "the unfinished run's layer " + i + " is " + done.report().weight());
+        }
+        quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+        reports.add(done.report());
+        listener.layerRestored(i, layers.size(), done.report());
+        continue;
+      }
+      listener.layerStarted(
+          i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
+      TrainingListener heard =
+          report -> {
+            if (log != null) {
+              log.scalar(
+                  layer.weight() + "/reconstruction", report.iteration(), report.reconstruction());
+              log.scalar(
+                  layer.weight() + "/regularization", report.iteration(), report.regularization());
+              log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
+            }
+            listener.lossReported(report);
+          };
+      LayerReport report = quantizeLayer(fp, quantized, layer, calibration, heard);
+      reports.add(report);
+      if (state != null) {
+        finished.add(new RunState.Finished(report, quantized.read(layer.weight())));
+        state.record(finished);
+      }
+      listener.layerFinished(report);
+    }
+    return reports;
   }
 
   private LayerReport quantizeLayer(
