@@ -47,8 +47,8 @@ public final class AdaroundEngine {
 
   /** Why a model exported by its own saver cannot store codes. */
   static final String NO_CODES =
-      "--storage codes needs a flat SavedModel: this one is written back by its own saver, whose"
-          + " checkpoint has no place for the codes and scales";
+      "--storage codes needs a SavedModel of VariableV2 weights: this one is written back by its"
+          + " own saver, whose checkpoint has no place for the codes and scales";
 
   /** Samples per run when measuring a layer's output error. */
   private static final int ERROR_CHUNK = 256;

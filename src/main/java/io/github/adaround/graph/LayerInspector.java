@@ -1,12 +1,10 @@
 package io.github.adaround.graph;
 
-import io.github.adaround.tf.OpNames;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
@@ -57,7 +54,7 @@ public final class LayerInspector {
    * order.
    */
   public static List<QuantizableLayer> inspect(Graph graph, Collection<String> outputs) {
-    Set<GraphOperation> needed = dependencies(graph, outputs);
+    Set<GraphOperation> needed = Dependencies.of(graph, outputs);
     Map<String, QuantizableLayer> byWeight = new LinkedHashMap<>();
     Map<String, List<String>> readers = new HashMap<>();
     for (GraphOperation op : GraphOrder.topological(graph)) {
@@ -115,28 +112,6 @@ public final class LayerInspector {
       layers.add(layer.withAlsoReadBy(readers.get(layer.weight())));
     }
     return layers;
-  }
-
-  /**
-   * The ops that the tensors (or ops) {@code outputs} depend on, through data and control edges.
-   */
-  private static Set<GraphOperation> dependencies(Graph graph, Collection<String> outputs) {
-    Set<GraphOperation> seen = new HashSet<>();
-    Deque<GraphOperation> pending = new ArrayDeque<>();
-    for (String output : outputs) {
-      pending.add(graph.operationOrThrow(OpNames.nodeOf(output)));
-    }
-    while (!pending.isEmpty()) {
-      GraphOperation op = pending.pop();
-      if (!seen.add(op)) {
-        continue;
-      }
-      for (Operand<?> input : op.inputs()) {
-        pending.add((GraphOperation) input.op());
-      }
-      pending.addAll(op.controlInputs());
-    }
-    return seen;
   }
 
   /** The sorted, distinct types of the ops that read {@code value}, through identities. */

@@ -3,6 +3,7 @@ package io.github.adaround.source;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import org.tensorflow.Graph;
@@ -21,11 +22,13 @@ import org.tensorflow.types.TFloat32;
  */
 final class FlatSavedModel implements ModelSource {
 
+  private final Path dir;
   private final SavedModelBundle bundle;
   private final ChosenSignature signature;
 
-  /** Takes ownership of {@code bundle}. */
-  FlatSavedModel(SavedModelBundle bundle, String key) {
+  /** Takes ownership of {@code bundle}, loaded from {@code dir}. */
+  FlatSavedModel(Path dir, SavedModelBundle bundle, String key) {
+    this.dir = dir;
     this.bundle = bundle;
     this.signature = ChosenSignature.of(bundle.metaGraphDef(), key);
   }
@@ -89,17 +92,31 @@ final class FlatSavedModel implements ModelSource {
   public void verify(float[] samples, int count) {}
 
   @Override
-  public void export(Path dir) throws IOException {
-    var exporter = SavedModelBundle.exporter(dir.toString()).withSession(bundle.session());
+  public void export(Path out) throws IOException {
+    if (holdsResourceVariables()) {
+      OwnSaverExport.export(dir, bundle, out);
+      return;
+    }
+    var exporter = SavedModelBundle.exporter(out.toString()).withSession(bundle.session());
     for (Signature s : bundle.signatures()) {
       exporter.withSignature(s);
     }
     exporter.export();
   }
 
+  private boolean holdsResourceVariables() {
+    Iterator<GraphOperation> ops = bundle.graph().operations();
+    while (ops.hasNext()) {
+      if (ops.next().type().equals("VarHandleOp")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public Optional<SavedModelBundle> rewritableBundle() {
-    return Optional.of(bundle);
+    return holdsResourceVariables() ? Optional.empty() : Optional.of(bundle);
   }
 
   @Override

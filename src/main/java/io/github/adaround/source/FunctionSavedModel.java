@@ -4,11 +4,7 @@ import io.github.adaround.graph.FunctionInliner;
 import io.github.adaround.tf.OpNames;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -24,7 +20,7 @@ import org.tensorflow.types.TFloat32;
 /**
  * A TF2 SavedModel ({@code tf.saved_model.save}, Keras {@code model.save()} and {@code
  * model.export()}): its signature calls functions, whose bodies hold the layers and read resource
- * variables passed in as arguments.
+ * variables passed in as arguments. Exported by {@link OwnSaverExport}.
  *
  * <p>The calibration graph is the signature's calls inlined ({@link FunctionInliner}) into a flat
  * graph of its own session, whose variables start as the loaded model's. Weights are written to
@@ -33,9 +29,6 @@ import org.tensorflow.types.TFloat32;
  * that the checkpoint keys and every other variable stay as they were.
  */
 final class FunctionSavedModel implements ModelSource {
-
-  /** Files of the input that the export does not copy: the checkpoint is written anew. */
-  private static final List<String> NOT_COPIED = List.of("variables", "fingerprint.pb");
 
   private final Path dir;
   private final SavedModelBundle bundle;
@@ -156,35 +149,7 @@ final class FunctionSavedModel implements ModelSource {
 
   @Override
   public void export(Path out) throws IOException {
-    copyModelFiles(dir, out);
-    Path variables = Files.createDirectories(out.resolve("variables"));
-    bundle.session().save(variables.resolve("variables").toString());
-  }
-
-  /** Copies every file of the model folder but {@link #NOT_COPIED}. */
-  private static void copyModelFiles(Path from, Path to) throws IOException {
-    Files.createDirectories(to);
-    Files.walkFileTree(
-        from,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a)
-              throws IOException {
-            if (!d.equals(from) && NOT_COPIED.contains(from.relativize(d).toString())) {
-              return FileVisitResult.SKIP_SUBTREE;
-            }
-            Files.createDirectories(to.resolve(from.relativize(d).toString()));
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-            if (!NOT_COPIED.contains(from.relativize(f).toString())) {
-              Files.copy(f, to.resolve(from.relativize(f).toString()));
-            }
-            return FileVisitResult.CONTINUE;
-          }
-        });
+    OwnSaverExport.export(dir, bundle, out);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.graph.Dependencies;
 import io.github.adaround.graph.FunctionLibrary;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.model.ModelException;
@@ -16,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
@@ -41,19 +43,44 @@ public final class ModelSources {
   public static ModelSource open(Path dir, String signature, Set<String> allowedOps)
       throws ModelException {
     SavedModelBundle bundle = SavedModels.load(dir, allowedOps);
+    ModelSource source;
     try {
       if (!holdsLayerOps(bundle.metaGraphDef().getGraphDef())) {
         throw new IllegalArgumentException(NO_LAYERS);
       }
       ChosenSignature chosen = ChosenSignature.of(bundle.metaGraphDef(), signature);
       GraphDef graph = bundle.metaGraphDef().getGraphDef();
-      return callsFunctions(graph, chosen)
-          ? FunctionSavedModel.open(dir, bundle, signature)
-          : new FlatSavedModel(bundle, signature);
+      source =
+          callsFunctions(graph, chosen)
+              ? FunctionSavedModel.open(dir, bundle, signature)
+              : new FlatSavedModel(dir, bundle, signature);
     } catch (IllegalArgumentException e) {
       bundle.close();
       throw new ModelException(dir, e.getMessage());
     }
+    String unfed = unfedPlaceholder(source);
+    if (unfed != null) {
+      source.close();
+      throw new ModelException(
+          dir,
+          "signature '"
+              + signature
+              + "' computes its outputs from placeholder '"
+              + unfed
+              + "', which it does not take as input");
+    }
+    return source;
+  }
+
+  /** A placeholder other than the signature's input that its outputs depend on, or null. */
+  private static String unfedPlaceholder(ModelSource source) {
+    String input = OpNames.nodeOf(source.inputTensor());
+    return Dependencies.of(source.graph(), source.outputTensors()).stream()
+        .filter(op -> op.type().equals("Placeholder") && !op.name().equals(input))
+        .map(GraphOperation::name)
+        .sorted()
+        .findFirst()
+        .orElse(null);
   }
 
   /**

@@ -232,7 +232,7 @@ class QuantizeCommandTest {
   }
 
   /** A float32 .npy of {@code n} rows of {@code width} values in [0, 1). */
-  private static void writeNpy(Path file, int n, int width) throws IOException {
+  static void writeNpy(Path file, int n, int width) throws IOException {
     String header =
         "{'descr': '<f4', 'fortran_order': False, 'shape': (" + n + ", " + width + "), }";
     int total = 10 + header.length() + 1;

@@ -9,6 +9,7 @@ import io.github.adaround.cli.AdaroundCliTest.Run;
 import io.github.adaround.source.ExportedWeights;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
+import io.github.adaround.source.Tf1ResourceModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,8 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
 
-/** {@code adaround quantize} on SavedModels exported by TensorFlow in Python. */
-class Tf2QuantizeTest {
+/**
+ * {@code adaround quantize} on SavedModels exported by TensorFlow in Python, and on one laid out
+ * like TF 1.15's exports.
+ */
+class ForeignModelsQuantizeTest {
   static final Path KERAS_DENSE =
       Path.of("src", "test", "resources", "models", "keras-dense-tfnet");
   static final Path TOY = Path.of("src", "test", "resources", "models", "tfjava-python-toy");
@@ -73,14 +77,44 @@ class Tf2QuantizeTest {
   }
 
   @Test
+  void aTf1SavedModelWithResourceVariablesAndLayerCopiesIsQuantizedOnce() throws Exception {
+    Path model = Tf1ResourceModel.export(dir.resolve("tf1"));
+    Path npy = dir.resolve("x.npy");
+    QuantizeCommandTest.writeNpy(npy, 40, 4);
+    Path out = dir.resolve("q");
+
+    Run r =
+        run(
+            "quantize",
+            "--model",
+            model.toString(),
+            "--out",
+            out.toString(),
+            "--calibration-npy",
+            npy.toString(),
+            "--calibration",
+            "32",
+            "--iterations",
+            "20",
+            "--per-channel");
+
+    assertEquals(0, r.status(), r.err());
+    assertEquals(
+        Set.of("dense/kernel"),
+        ExportedWeights.assertOnDeclaredGrid(out, "serving_default").keySet());
+    assertTrue(ExportedWeights.sameFile(model, out, "saved_model.pb"));
+  }
+
+  @Test
   void codesStorageIsRefusedBeforeTrainingWithTheReason() throws Exception {
     Path out = dir.resolve("codes");
     Run r = quantize(KERAS_DENSE, out, "--storage", "codes");
 
     assertEquals(1, r.status(), r.err());
     assertEquals(
-        "adaround quantize: --storage codes needs a flat SavedModel: this one is written back by"
-            + " its own saver, whose checkpoint has no place for the codes and scales"
+        "adaround quantize: --storage codes needs a SavedModel of VariableV2 weights: this one is"
+            + " written back by its own saver, whose checkpoint has no place for the codes and"
+            + " scales"
             + System.lineSeparator(),
         r.err().lines().filter(l -> l.startsWith("adaround")).findFirst().orElse("")
             + System.lineSeparator());
