@@ -99,6 +99,14 @@ final class QuantizeCommand implements Callable<Integer> {
   private String grid;
 
   @Option(
+      names = "--fold-batch-norm",
+      description =
+          "Fold each inference batch norm into the layer before it (w' = w * gamma / sqrt(var +"
+              + " eps), b' = beta + (b - mean) * gamma / sqrt(var + eps)) and quantize the folded"
+              + " weight, as integer runtimes use it; a frozen graph's export drops the batch norm.")
+  private boolean foldBatchNorm;
+
+  @Option(
       names = "--nearest",
       description = "Round to nearest on the same grid instead of AdaRound (the baseline).")
   private boolean nearest;
@@ -287,7 +295,8 @@ final class QuantizeCommand implements Callable<Integer> {
           .withSignature(signature)
           .withStorage(stored)
           .withAllowedOps(Set.copyOf(allowedOps))
-          .withKeepBest(keepBest);
+          .withKeepBest(keepBest)
+          .withFoldBatchNorm(foldBatchNorm);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }

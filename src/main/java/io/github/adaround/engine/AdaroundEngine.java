@@ -155,7 +155,7 @@ public final class AdaroundEngine {
    *
    * @throws IllegalStateException when there is no layer or the graph's outputs differ
    */
-  private static List<QuantizableLayer> prepare(ModelSession fp, Calibration calibration) {
+  private List<QuantizableLayer> prepare(ModelSession fp, Calibration calibration) {
     long sampleSize = fp.sampleShape().size();
     if ((long) calibration.count() * sampleSize != calibration.samples().length
         || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
@@ -167,6 +167,9 @@ public final class AdaroundEngine {
     if (layers.isEmpty()) {
       throw new IllegalStateException(
           ModelSources.NO_LAYERS + " on the path of the model's outputs");
+    }
+    if (config.foldBatchNorm()) {
+      BatchNormFolding.check(layers);
     }
     fp.source().verify(calibration.samples(), calibration.count());
     return layers;
@@ -196,6 +199,10 @@ public final class AdaroundEngine {
               "the unfinished run's layer " + i + " is " + done.report().weight());
         }
         quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+        if (folds(layer)) {
+          GraphOperation op = fp.graph().operationOrThrow(layer.name());
+          BatchNormFolding.writeInto(quantized, layer, folded(fp, layer, op).bias());
+        }
         reports.add(done.report());
         listener.layerRestored(i, layers.size(), done.report());
         continue;
@@ -241,20 +248,19 @@ public final class AdaroundEngine {
     }
     float[] bias = layer.bias() == null ? null : fp.read(layer.bias());
     GraphOperation op = fp.graph().operationOrThrow(layer.name());
+    BatchNormValues batchNorm = batchNormOf(fp, layer, op);
+    if (folds(layer)) {
+      BatchNormFolding.Folded folded = BatchNormFolding.fold(op, shape, weight, bias, batchNorm);
+      weight = folded.weight();
+      bias = folded.bias();
+      batchNorm = null;
+    }
     QuantSpec spec = QuantSpec.signed(config.bits());
     if (config.perChannel()) {
       spec = spec.perChannel(LayerRebuilder.channelAxes(op));
     }
     // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
-    BatchNormValues batchNorm =
-        layer.batchNorm() == null
-            ? null
-            : BatchNormValues.of(
-                fp.source().session(),
-                layer.batchNorm(),
-                LayerRebuilder.channels(op, shape),
-                layer.name());
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias, batchNorm);
 
     try (LayerCaches caches =
@@ -334,6 +340,9 @@ public final class AdaroundEngine {
               : nearestError;
       float[] scales = fetch(session, training.quantizer().scale());
       quantized.write(layer.weight(), Shape.of(shape), hardened);
+      if (folds(layer)) {
+        BatchNormFolding.writeInto(quantized, layer, bias);
+      }
       return new LayerReport(
           layer.name(),
           layer.op(),
@@ -350,6 +359,32 @@ public final class AdaroundEngine {
           note,
           (System.nanoTime() - start) / 1e9);
     }
+  }
+
+  private boolean folds(QuantizableLayer layer) {
+    return config.foldBatchNorm() && layer.batchNorm() != null;
+  }
+
+  private static BatchNormValues batchNormOf(
+      ModelSession fp, QuantizableLayer layer, GraphOperation op) {
+    return layer.batchNorm() == null
+        ? null
+        : BatchNormValues.of(
+            fp.source().session(),
+            layer.batchNorm(),
+            LayerRebuilder.channels(op, layer.shape()),
+            layer.name());
+  }
+
+  /** The layer's FP weight and bias with its batch norm folded in. */
+  private static BatchNormFolding.Folded folded(
+      ModelSession fp, QuantizableLayer layer, GraphOperation op) {
+    return BatchNormFolding.fold(
+        op,
+        layer.shape(),
+        fp.read(layer.weight()),
+        layer.bias() == null ? null : fp.read(layer.bias()),
+        batchNormOf(fp, layer, op));
   }
 
   /** Raised by the training listener to stop a layer whose loss is no longer finite. */

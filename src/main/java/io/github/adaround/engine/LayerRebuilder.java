@@ -84,6 +84,18 @@ final class LayerRebuilder {
     return Math.toIntExact(channels);
   }
 
+  /** The output channel of the weight's element at row-major index {@code flat}. */
+  static int channelOf(GraphOperation op, long[] shape, int flat) {
+    return switch (op.type()) {
+      case "Conv2D" -> Math.toIntExact(flat % shape[3]);
+      case "DepthwiseConv2dNative" -> Math.toIntExact(flat % (shape[2] * shape[3]));
+      case "MatMul" ->
+          Math.toIntExact(
+              op.attributes().getAttrBool("transpose_b") ? flat / shape[1] : flat % shape[1]);
+      default -> throw new IllegalArgumentException("not a quantizable op: " + op.type());
+    };
+  }
+
   private static float leakyAlpha(GraphOperation op, QuantizableLayer layer) {
     String tensor = layer.output();
     Graph graph = (Graph) op.env();

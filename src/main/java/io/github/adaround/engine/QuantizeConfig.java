@@ -16,6 +16,8 @@ import java.util.Set;
  * @param storage how the exported model stores the quantized weights
  * @param allowedOps op types that touch files, processes or the network and may run anyway
  * @param keepBest keep rounding to nearest for a layer where AdaRound's output error is higher
+ * @param foldBatchNorm fold each inference batch norm into the layer before it first, and quantize
+ *     the folded weight
  */
 public record QuantizeConfig(
     int bits,
@@ -27,7 +29,8 @@ public record QuantizeConfig(
     String signature,
     Storage storage,
     Set<String> allowedOps,
-    boolean keepBest) {
+    boolean keepBest,
+    boolean foldBatchNorm) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
@@ -47,7 +50,8 @@ public record QuantizeConfig(
           "serving_default",
           Storage.FLOAT,
           Set.of(),
-          true);
+          true,
+          false);
 
   public QuantizeConfig {
     if (bits < MIN_BITS || bits > MAX_BITS) {
@@ -71,12 +75,23 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
     return new QuantizeConfig(
-        bits, value, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, keepBest);
+        bits,
+        value,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withGrid(Grid value) {
@@ -90,7 +105,8 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
@@ -104,7 +120,8 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withNearest(boolean value) {
@@ -118,12 +135,23 @@ public record QuantizeConfig(
         signature,
         storage,
         allowedOps,
-        keepBest);
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, value, signature, storage, allowedOps, keepBest);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        value,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withStorage(Storage value) {
@@ -137,21 +165,67 @@ public record QuantizeConfig(
         signature,
         value,
         allowedOps,
-        keepBest);
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withSignature(String value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, value, storage, allowedOps, keepBest);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        value,
+        storage,
+        allowedOps,
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withAllowedOps(Set<String> value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, value, keepBest);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        value,
+        keepBest,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withKeepBest(boolean value) {
     return new QuantizeConfig(
-        bits, perChannel, grid, recipe, nearest, cacheBytes, signature, storage, allowedOps, value);
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        value,
+        foldBatchNorm);
+  }
+
+  public QuantizeConfig withFoldBatchNorm(boolean value) {
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        value);
   }
 }

@@ -8,9 +8,11 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Result;
@@ -45,6 +47,7 @@ final class FrozenGraph implements ModelSource {
   private final Shape inputShape;
   private final List<String> outputs;
   private final Map<String, float[]> written = new HashMap<>();
+  private final Set<String> folded = new HashSet<>();
 
   private FrozenGraph(
       Path file,
@@ -182,14 +185,33 @@ final class FrozenGraph implements ModelSource {
   @Override
   public void verify(float[] samples, int count) {}
 
-  /** Writes {@code dir/FILE.pb}: the input's graph with the written constants' new values. */
+  @Override
+  public void foldedAway(String op) {
+    folded.add(op);
+  }
+
+  /**
+   * Writes {@code dir/FILE.pb}: the input's graph with the written constants' new values, and each
+   * folded batch norm replaced by an {@code Identity} of its input under the same name.
+   */
   @Override
   public void export(Path dir) throws IOException {
     GraphDef.Builder out = original.toBuilder();
     for (int i = 0; i < out.getNodeCount(); i++) {
-      float[] value = written.get(out.getNode(i).getName());
+      NodeDef node = out.getNode(i);
+      float[] value = written.get(node.getName());
       if (value != null) {
-        out.setNode(i, withValue(out.getNode(i), value));
+        out.setNode(i, withValue(node, value));
+      } else if (folded.contains(node.getName())) {
+        out.setNode(
+            i,
+            NodeDef.newBuilder()
+                .setName(node.getName())
+                .setOp("Identity")
+                .setDevice(node.getDevice())
+                .addInput(node.getInput(0))
+                .putAttr("T", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build())
+                .build());
       }
     }
     Files.createDirectories(dir);
