@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
 
 /** {@code adaround quantize} and {@code inspect} on the frozen keyword spotter. */
 class FrozenQuantizeTest {
@@ -52,8 +54,8 @@ class FrozenQuantizeTest {
   /**
    * From the committed features at 4 bits per channel with a few iterations: the export is the
    * input's file name, every weight is on the grid that {@code encodings.json} declares under its
-   * constant's name, the report says the batch norm was in the loss, and the quantized graph
-   * agrees with the FP32 one on most spoken keywords of voices it was not calibrated on.
+   * constant's name, the report says the batch norm was in the loss, and the quantized graph agrees
+   * with the FP32 one on most spoken keywords of voices it was not calibrated on.
    */
   @Test
   void theKeywordSpotterIsQuantizedToAFrozenGraphOfTheSameName() throws Exception {
@@ -78,13 +80,47 @@ class FrozenQuantizeTest {
             .get(0)
             .getAsJsonObject();
     assertEquals(
-        "MobileNet/conv_1/batch_norm/FusedBatchNorm", first.get("batch_norm_in_loss").getAsString());
+        "MobileNet/conv_1/batch_norm/FusedBatchNorm",
+        first.get("batch_norm_in_loss").getAsString());
     NpyArray holdout = NpyReader.read(KeywordSpotter.DIR.resolve("holdout.npy"));
     try (KeywordSpotter fp = new KeywordSpotter(KeywordSpotter.GRAPH);
         KeywordSpotter quantized = new KeywordSpotter(exported)) {
       int n = Math.toIntExact(holdout.shape()[0]);
       double agreement = Agreement.of(fp, quantized, holdout.values(), n);
       assertTrue(agreement >= 0.75, "top-1 agreement " + agreement);
+    }
+  }
+
+  /**
+   * With {@code --fold-batch-norm} the export holds no {@code FusedBatchNorm} op (each is an
+   * identity of the folded layer's output, under its name), and the folded weights it computes with
+   * are on the grid that {@code encodings.json} declares.
+   */
+  @Test
+  void foldedBatchNormsLeaveTheExportAndItsWeightsOnTheirGrid() throws Exception {
+    Path out = dir.resolve("folded");
+    Run r = quantize(out, "--per-channel", "--fold-batch-norm", "--iterations", "10");
+
+    assertEquals(0, r.status(), r.err());
+    Path exported = out.resolve("ds-cnn-s-frozen.pb");
+    GraphDef graph = GraphDef.parseFrom(Files.readAllBytes(exported));
+    assertEquals(
+        List.of(),
+        graph.getNodeList().stream()
+            .filter(n -> n.getOp().startsWith("FusedBatchNorm"))
+            .map(NodeDef::getName)
+            .toList());
+    try (ModelSource model =
+        ModelSources.openFrozen(
+            exported, KeywordSpotter.FEATURES, List.of(KeywordSpotter.SCORES), null, Set.of())) {
+      assertEquals(10, ExportedWeights.assertOnDeclaredGrid(out, model).size());
+    }
+    NpyArray holdout = NpyReader.read(KeywordSpotter.DIR.resolve("holdout.npy"));
+    try (KeywordSpotter fp = new KeywordSpotter(KeywordSpotter.GRAPH);
+        KeywordSpotter quantized = new KeywordSpotter(exported)) {
+      int n = Math.toIntExact(holdout.shape()[0]);
+      double agreement = Agreement.of(fp, quantized, holdout.values(), n);
+      assertTrue(agreement >= 0.6, "top-1 agreement " + agreement);
     }
   }
 
@@ -144,7 +180,10 @@ class FrozenQuantizeTest {
             dir.resolve("absent.npy").toString());
 
     assertEquals(
-        "adaround quantize: " + GRAPH + ": the graph has no node 'features'" + System.lineSeparator(),
+        "adaround quantize: "
+            + GRAPH
+            + ": the graph has no node 'features'"
+            + System.lineSeparator(),
         r.err());
     assertEquals(1, r.status());
   }

@@ -32,7 +32,8 @@ import org.tensorflow.types.TFloat32;
  * A layer followed by an inference batch norm is rebuilt through the batch norm and the activation
  * after it: the rebuilt layer, given the layer's input and FP weight, computes what the model
  * computes at the layer's target tensor, in each form the batch norm takes, and without the batch
- * norm it would not.
+ * norm it would not; so does the layer with the batch norm folded into its weight and bias ({@code
+ * w' = w * a}, {@code b' = b * a + c} per output channel).
  */
 class BatchNormInLossTest {
 
@@ -148,6 +149,14 @@ class BatchNormInLossTest {
         run(LayerRebuilder.rebuild(op, layer, bias, bn), inputShape, layerInput, layer, weight);
     float[] withoutBatchNorm =
         run(LayerRebuilder.rebuild(op, layer, bias, null), inputShape, layerInput, layer, weight);
+    BatchNormFolding.Folded folded = BatchNormFolding.fold(op, layer.shape(), weight, bias, bn);
+    float[] foldedOutput =
+        run(
+            LayerRebuilder.rebuild(op, layer, folded.bias(), null),
+            inputShape,
+            layerInput,
+            layer,
+            folded.weight());
     double scale = 0;
     for (float t : target) {
       scale = Math.max(scale, Math.abs(t));
@@ -155,13 +164,18 @@ class BatchNormInLossTest {
     assertTrue(scale > 0, layer.name() + ": a target that is not all zero");
     assertEquals(target.length, rebuilt.length);
     double worst = 0;
+    double worstFolded = 0;
     double without = 0;
     for (int i = 0; i < target.length; i++) {
       worst = Math.max(worst, Math.abs(rebuilt[i] - target[i]));
+      worstFolded = Math.max(worstFolded, Math.abs(foldedOutput[i] - target[i]));
       without = Math.max(without, Math.abs(withoutBatchNorm[i] - target[i]));
     }
     assertTrue(worst <= 1e-5 * scale, layer.name() + ": off by " + worst + " of " + scale);
     assertTrue(without > 1e-2 * scale, layer.name() + ": the batch norm changes the output");
+    assertTrue(
+        worstFolded <= 1e-5 * scale,
+        layer.name() + ": folded into w' and b', off by " + worstFolded + " of " + scale);
   }
 
   private static float[] run(
