@@ -51,8 +51,8 @@ final class FrozenGraphOptions {
   }
 
   /**
-   * Opens the frozen graph, filling the input dimensions it leaves unknown from {@code
-   * sampleShape} (or null).
+   * Opens the frozen graph, filling the input dimensions it leaves unknown from {@code sampleShape}
+   * (or null).
    */
   ModelSource open(Path model, long[] sampleShape, Set<String> allowedOps) throws ModelException {
     return ModelSources.openFrozen(model, input, outputs, sampleShape, allowedOps);

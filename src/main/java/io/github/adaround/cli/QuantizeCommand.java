@@ -103,7 +103,8 @@ final class QuantizeCommand implements Callable<Integer> {
       description =
           "Fold each inference batch norm into the layer before it (w' = w * gamma / sqrt(var +"
               + " eps), b' = beta + (b - mean) * gamma / sqrt(var + eps)) and quantize the folded"
-              + " weight, as integer runtimes use it; a frozen graph's export drops the batch norm.")
+              + " weight, as integer runtimes use it; a frozen graph's export drops the batch"
+              + " norm.")
   private boolean foldBatchNorm;
 
   @Option(

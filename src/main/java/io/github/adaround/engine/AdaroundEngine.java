@@ -92,8 +92,8 @@ public final class AdaroundEngine {
 
   /**
    * As {@link #run(Path, Calibration, Path, RunState)} on a model of any format ({@link
-   * io.github.adaround.source.ModelSource}) that {@code opener} opens; {@code modelDir} is where
-   * it came from, as errors and {@code report.json} name it.
+   * io.github.adaround.source.ModelSource}) that {@code opener} opens; {@code modelDir} is where it
+   * came from, as errors and {@code report.json} name it.
    */
   public List<LayerReport> run(
       Path modelDir, SourceOpener opener, Calibration calibration, Path outDir, RunState state)
@@ -126,9 +126,9 @@ public final class AdaroundEngine {
   }
 
   /**
-   * Quantizes the layers of {@code target} in place: reads each layer's FP weights and outputs
-   * from {@code fp} (the same model, untouched) and writes the hardened weights into {@code
-   * target}. Neither source is closed; nothing is exported.
+   * Quantizes the layers of {@code target} in place: reads each layer's FP weights and outputs from
+   * {@code fp} (the same model, untouched) and writes the hardened weights into {@code target}.
+   * Neither source is closed; nothing is exported.
    *
    * @throws IllegalArgumentException when the calibration samples do not fit the model, it has no
    *     quantizable layer on its outputs' path, or its graph does not compute what it loaded
@@ -162,8 +162,7 @@ public final class AdaroundEngine {
       throw new IllegalArgumentException(
           "calibration data must be whole samples of shape " + fp.sampleShape());
     }
-    List<QuantizableLayer> layers =
-        LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
+    List<QuantizableLayer> layers = LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
     if (layers.isEmpty()) {
       throw new IllegalStateException(
           ModelSources.NO_LAYERS + " on the path of the model's outputs");
@@ -187,8 +186,7 @@ public final class AdaroundEngine {
       RunState state,
       TensorBoardLog log)
       throws IOException {
-    List<RunState.Finished> finished =
-        new ArrayList<>(state == null ? List.of() : state.restore());
+    List<RunState.Finished> finished = new ArrayList<>(state == null ? List.of() : state.restore());
     List<LayerReport> reports = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       QuantizableLayer layer = layers.get(i);

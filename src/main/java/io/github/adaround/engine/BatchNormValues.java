@@ -6,7 +6,8 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 
 /**
- * A batch norm's per-output-channel affine map {@code y = x * a + c}, read from the model's session.
+ * A batch norm's per-output-channel affine map {@code y = x * a + c}, read from the model's
+ * session.
  *
  * @param a the multiplier of each channel, {@code gamma / sqrt(variance + epsilon)}
  * @param c the offset of each channel, {@code beta - mean * a}

@@ -28,9 +28,9 @@ public final class InPlaceQuantizer {
   }
 
   /**
-   * Quantizes every layer on the path from {@code input} to {@code outputs}, learning each
-   * rounding from {@code calibration} (samples of {@code input}'s shape without its batch axis),
-   * and writes the hardened weights into {@code session}'s variables.
+   * Quantizes every layer on the path from {@code input} to {@code outputs}, learning each rounding
+   * from {@code calibration} (samples of {@code input}'s shape without its batch axis), and writes
+   * the hardened weights into {@code session}'s variables.
    *
    * @return what was done to each layer, in graph order
    * @throws IllegalArgumentException when the samples do not fit the input or no quantizable layer

@@ -17,8 +17,7 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Rebuilds a model's layer (its op with the same attributes, its bias, its batch norm, its
- * activation) as a {@link
- * LayerFunction} in a training graph, and names its output-channel axes.
+ * activation) as a {@link LayerFunction} in a training graph, and names its output-channel axes.
  */
 final class LayerRebuilder {
 

@@ -80,8 +80,7 @@ final class ReportFile {
                 + "; quantized once, with this layer's data");
       }
       if (graph.batchNorm() != null) {
-        o.addProperty(
-            "batch_norm_in_loss", String.join(" -> ", graph.batchNorm().ops()));
+        o.addProperty("batch_norm_in_loss", String.join(" -> ", graph.batchNorm().ops()));
       }
       if (!graph.followedBy().isEmpty()) {
         o.addProperty(

@@ -23,9 +23,9 @@ import org.tensorflow.proto.DataType;
  * read directly or through {@code Identity}, {@code ReadVariableOp} or {@code Cast}. For each it
  * reports the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D
  * variable), an inference batch norm after that ({@link BatchNorm}) and the activation that then
- * follows, each when the only reader of what comes before is one. Layers come
- * in topological graph order; a weight that several layer ops read is reported once, at the first,
- * with the others named in {@link QuantizableLayer#alsoReadBy()}.
+ * follows, each when the only reader of what comes before is one. Layers come in topological graph
+ * order; a weight that several layer ops read is reported once, at the first, with the others named
+ * in {@link QuantizableLayer#alsoReadBy()}.
  */
 public final class LayerInspector {
   /** Op types whose weights the quantizer rounds. */

@@ -15,12 +15,10 @@ import java.util.Objects;
  * @param bias the name of the bias variable added right after the op, or null
  * @param batchNorm the inference batch norm after the op and its bias, or null
  * @param activation the type of the activation op that follows the op (and its bias and batch
- *     norm), e.g. {@code
- *     Relu}, or null when something else follows
+ *     norm), e.g. {@code Relu}, or null when something else follows
  * @param input the tensor the op multiplies with the weight, e.g. {@code pool1/MaxPool:0}
  * @param output the tensor after the op, its bias, batch norm and activation (whichever come), e.g.
- *     {@code
- *     conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
+ *     {@code conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
  * @param alsoReadBy the other layer ops that read the same weight (it is quantized once, here)
  * @param followedBy when no activation is recognised, the types of the ops that read {@code output}
  *     (such as an activation Keras builds from several ops): not rebuilt, the target is taken

@@ -220,7 +220,8 @@ public final class OpSafety {
     }
     for (FunctionDef function : graph.getLibrary().getFunctionList()) {
       for (NodeDef node : function.getNodeDefList()) {
-        refuseUnsafe(node, function.getSignature().getName() + "/" + node.getName(), allowed, refused);
+        refuseUnsafe(
+            node, function.getSignature().getName() + "/" + node.getName(), allowed, refused);
       }
     }
     if (!refused.isEmpty()) {

@@ -229,7 +229,9 @@ final class FrozenGraph implements ModelSource {
             .setTensorShape(old.getTensorShape())
             .setTensorContent(ByteString.copyFrom(bytes.array()))
             .build();
-    return node.toBuilder().putAttr("value", AttrValue.newBuilder().setTensor(tensor).build()).build();
+    return node.toBuilder()
+        .putAttr("value", AttrValue.newBuilder().setTensor(tensor).build())
+        .build();
   }
 
   @Override

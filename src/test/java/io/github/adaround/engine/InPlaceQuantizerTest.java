@@ -33,8 +33,7 @@ class InPlaceQuantizerTest {
         Session session = new Session(graph)) {
       // As in the README: a model built (or trained) in TF-Java.
       Ops tf = Ops.create(graph);
-      Placeholder<TFloat32> x =
-          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 16)));
+      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 16)));
       Variable<TFloat32> kernel = tf.withName("dense_kernel").variable(init(tf, random, 16, 32));
       Variable<TFloat32> bias = tf.withName("dense_bias").variable(init(tf, random, 32));
       Variable<TFloat32> head = tf.withName("logits_kernel").variable(init(tf, random, 32, 4));

@@ -31,7 +31,8 @@ public final class Agreement {
         KeywordSpotter quantized = new KeywordSpotter(Path.of(args[1]))) {
       System.out.printf(
           "top-1 agreement %.4f on %d samples%n", of(fp, quantized, features.values(), n), n);
-      System.out.println("fp32 classes " + java.util.Arrays.toString(fp.top1(features.values(), n)));
+      System.out.println(
+          "fp32 classes " + java.util.Arrays.toString(fp.top1(features.values(), n)));
     }
   }
 }

@@ -36,8 +36,8 @@ public final class ExportedWeights {
   }
 
   /**
-   * As {@link #assertOnDeclaredGrid(Path, String)}, the weights read from {@code model} (the
-   * export of {@code out}, opened in its format).
+   * As {@link #assertOnDeclaredGrid(Path, String)}, the weights read from {@code model} (the export
+   * of {@code out}, opened in its format).
    */
   public static Map<String, float[]> assertOnDeclaredGrid(Path out, ModelSource model)
       throws Exception {

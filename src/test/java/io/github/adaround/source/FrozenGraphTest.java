@@ -52,7 +52,9 @@ class FrozenGraphTest {
       assertEquals("Reshape_1:0", layers.get(0).input());
       assertEquals("MobileNet/fc1/weights", layers.get(9).weight());
       assertEquals(
-          List.of(5L, 4L), List.of(layers.stream().filter(l -> l.op().equals("Conv2D")).count(),
+          List.of(5L, 4L),
+          List.of(
+              layers.stream().filter(l -> l.op().equals("Conv2D")).count(),
               layers.stream().filter(l -> l.op().equals("DepthwiseConv2dNative")).count()));
       assertArrayEquals(
           new long[] {-1, 49, 10, 1}, kws.inputShape().asArray(), "a fed tensor takes any batch");
@@ -102,7 +104,8 @@ class FrozenGraphTest {
     }
 
     Path exported = out.resolve("ds-cnn-s-frozen.pb");
-    Map<String, NodeDef> before = nodes(GraphDef.parseFrom(Files.readAllBytes(KeywordSpotter.GRAPH)));
+    Map<String, NodeDef> before =
+        nodes(GraphDef.parseFrom(Files.readAllBytes(KeywordSpotter.GRAPH)));
     Map<String, NodeDef> after = nodes(GraphDef.parseFrom(Files.readAllBytes(exported)));
     assertEquals(before.keySet(), after.keySet(), "the same node names");
     for (String name : before.keySet()) {
