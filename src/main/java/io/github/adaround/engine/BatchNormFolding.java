@@ -9,12 +9,13 @@ import org.tensorflow.ndarray.Shape;
 
 /**
  * Folds an inference batch norm into the layer before it, as the integer runtimes (QNN, TFLite) and
- * AIMET do before quantizing (Jacob et al. 2018, section 3.2; Krishnamoorthi 2018, section 2.5):
- * per output channel {@code w' = w * a}, {@code b' = b * a + c} with {@code a = gamma / sqrt(var +
- * eps)} and {@code c = beta - mean * a}, so that {@code BN(w x + b) = w' x + b'}. The model then
- * holds the folded weight and bias, and its batch norm is made the identity ({@code gamma = 1},
- * {@code beta = 0}, {@code mean = 0}, {@code variance = 1 - eps}), or, for a layer without a bias,
- * adds {@code b'} alone ({@code beta = b'}); a source whose export can drop the batch norm does.
+ * AIMET do before quantizing (Jacob et al. 2018, section 3.2): per output channel {@code w' = w *
+ * a}, {@code b' = b * a + c} with {@code a = gamma / sqrt(var + eps)} and {@code c = beta - mean *
+ * a}, so that {@code BN(w x + b) = w' x + b'}. The model then holds the folded weight and bias, and
+ * its batch norm is made the identity ({@code gamma = 1}, {@code beta = 0}, {@code mean = 0},
+ * {@code variance = 1 - eps}), or, for a layer without a bias, adds {@code b'} alone ({@code beta =
+ * b'}, and the batch norm stays as the op that adds it); a source whose export can drop an identity
+ * batch norm does.
  */
 final class BatchNormFolding {
 
@@ -81,7 +82,9 @@ final class BatchNormFolding {
         layer.bias() != null ? zeros : foldedBias);
     model.write(variable(model.graph(), parameters.get(2), layer), shape, zeros);
     model.write(variable(model.graph(), parameters.get(3), layer), shape, variance);
-    model.source().foldedAway(bn.ops().get(0));
+    if (layer.bias() != null) {
+      model.source().foldedAway(bn.ops().get(0));
+    }
   }
 
   /** The largest float {@code v} with {@code v + eps == 1} in float arithmetic. */
