@@ -40,6 +40,8 @@ import picocli.CommandLine.Spec;
       "Quantizes the weights of every Conv2D, DepthwiseConv2dNative and MatMul layer of a"
           + " SavedModel to a 2- to 8-bit symmetric grid with AdaRound (Nagel et al. 2020), layer"
           + " by layer in graph order, from unlabelled calibration samples.",
+      "Reads flat SavedModels (TF-Java exports, TF1) and TF2/Keras SavedModels, whose layers"
+          + " inside functions are found on the signature's path.",
       "Writes to --out a SavedModel whose weights are exactly scale * integer, encodings.json"
           + " (AIMET format) and report.json. The input model is only read.",
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
