@@ -41,9 +41,11 @@ import picocli.CommandLine.Spec;
           + " SavedModel to a 2- to 8-bit symmetric grid with AdaRound (Nagel et al. 2020), layer"
           + " by layer in graph order, from unlabelled calibration samples.",
       "Reads flat SavedModels (TF-Java exports, TF1) and TF2/Keras SavedModels, whose layers"
-          + " inside functions are found on the signature's path.",
-      "Writes to --out a SavedModel whose weights are exactly scale * integer, encodings.json"
-          + " (AIMET format) and report.json. The input model is only read.",
+          + " inside functions are found on the signature's path, and frozen GraphDefs (a .pb"
+          + " file with --input and --output), whose weights are Const nodes.",
+      "Writes to --out the model in its own format (a SavedModel, or the frozen graph under its"
+          + " file name) whose weights are exactly scale * integer, encodings.json (AIMET format)"
+          + " and report.json. The input model is only read.",
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
           + " or a .npy file of model inputs (--calibration-npy)."
     })

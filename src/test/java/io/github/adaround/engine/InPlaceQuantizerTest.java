@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundRecipe;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -72,6 +74,37 @@ class InPlaceQuantizerTest {
         energy += Math.pow(fpLogits[i], 2);
       }
       assertTrue(error < 0.05 * energy, "the quantized graph stays close: " + error / energy);
+    }
+  }
+
+  /** A loaded SavedModel is quantized in its own session; the folder it came from is not. */
+  @Test
+  void aLoadedSavedModelBundleIsQuantizedInItsSession() {
+    Path folder = Path.of("models", "fashion-mnist-cnn");
+    float[] samples = gaussian(new Random(9), 64 * 784);
+    for (int i = 0; i < samples.length; i++) {
+      samples[i] = Math.abs(samples[i]) / 3;
+    }
+    try (SavedModelBundle bundle = SavedModelBundle.load(folder.toString(), "serve");
+        SavedModelBundle untouched = SavedModelBundle.load(folder.toString(), "serve")) {
+      Operand<?> input = bundle.graph().operationOrThrow("input").output(0);
+      Operand<?> logits = bundle.graph().operationOrThrow("logits/BiasAdd").output(0);
+
+      List<LayerReport> layers =
+          new InPlaceQuantizer(
+                  QuantizeConfig.DEFAULT.withRecipe(AdaroundRecipe.PAPER.withIterations(5)))
+              .quantize(bundle, input, List.of(logits), Calibration.of(samples, 64));
+
+      assertEquals(5, layers.size());
+      LayerReport conv1 = layers.get(0);
+      float[] w =
+          fetch(bundle.session(), bundle.graph().operationOrThrow("conv1/kernel").output(0));
+      for (float v : w) {
+        assertEquals(Math.round(v / conv1.scale()[0]) * conv1.scale()[0], v, 0f);
+      }
+      float[] original =
+          fetch(untouched.session(), untouched.graph().operationOrThrow("conv1/kernel").output(0));
+      assertFalse(Arrays.equals(original, w), "the bundle's session holds the hardened weight");
     }
   }
 
