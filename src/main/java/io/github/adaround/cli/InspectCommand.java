@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,9 +24,10 @@ import picocli.CommandLine.Spec;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists the quantizable layers of a SavedModel in graph order: each Conv2D,"
-          + " DepthwiseConv2dNative and MatMul whose weight is a variable, with the weight's"
-          + " variable and shape, the bias added after it and the activation that follows.",
+      "Lists the quantizable layers of a SavedModel or frozen GraphDef in graph order: each"
+          + " Conv2D, DepthwiseConv2dNative and MatMul whose weight is a variable (or constant),"
+          + " with the weight's name and shape, the bias added after it, the inference batch norm"
+          + " after that and the activation that follows.",
       "Only the layers that the signature's outputs depend on; in TF2/Keras SavedModels, the"
           + " layers inside the functions the signature calls. A weight that several layer ops"
           + " read is listed once."
@@ -37,8 +39,10 @@ final class InspectCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "SavedModel folder.")
+      description = "SavedModel folder, or frozen GraphDef file with --input and --output.")
   private Path model;
+
+  @Mixin private FrozenGraphOptions frozenGraph;
 
   @Option(
       names = "--signature",
@@ -53,7 +57,10 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<QuantizableLayer> layers;
-    try (ModelSource source = ModelSources.open(model, signature, Set.of())) {
+    try (ModelSource source =
+        frozenGraph.frozen(model)
+            ? frozenGraph.open(model, null, Set.of())
+            : ModelSources.open(model, signature, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
     }
     if (layers.isEmpty()) {
@@ -78,6 +85,9 @@ final class InspectCommand implements Callable<Integer> {
       Arrays.stream(layer.shape()).forEach(shape::add);
       o.add("shape", shape);
       o.addProperty("bias", layer.bias());
+      o.addProperty(
+          "batch_norm",
+          layer.batchNorm() == null ? null : String.join(" -> ", layer.batchNorm().ops()));
       o.addProperty("activation", layer.activation());
       JsonArray others = new JsonArray();
       layer.alsoReadBy().forEach(others::add);
@@ -93,8 +103,8 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {
-    String format = "%-28s %-22s %-28s %-16s %-20s %s%n";
-    out.printf(format, "LAYER", "OP", "WEIGHT", "SHAPE", "BIAS", "ACTIVATION");
+    String format = "%-28s %-22s %-28s %-16s %-20s %-10s %s%n";
+    out.printf(format, "LAYER", "OP", "WEIGHT", "SHAPE", "BIAS", "BATCH_NORM", "ACTIVATION");
     for (QuantizableLayer layer : layers) {
       out.printf(
           format,
@@ -103,6 +113,7 @@ final class InspectCommand implements Callable<Integer> {
           layer.weight(),
           Arrays.toString(layer.shape()).replace(" ", ""),
           orDash(layer.bias()),
+          layer.batchNorm() == null ? "-" : layer.batchNorm().form().name().toLowerCase(),
           orDash(layer.activation()));
     }
   }

@@ -43,10 +43,12 @@ import picocli.CommandLine.Spec;
           + " SavedModel to a 2- to 8-bit symmetric grid with AdaRound (Nagel et al. 2020), layer"
           + " by layer in graph order, from unlabelled calibration samples.",
       "Reads flat SavedModels (TF-Java exports, TF1) and TF2/Keras SavedModels, whose layers"
-          + " inside functions are found on the signature's path.",
-      "Writes to --out a SavedModel whose weights are exactly scale * integer, encodings.json"
-          + " (AIMET format) and report.json; with --activation-bits also fake-quant/, the"
-          + " simulated integer model. The input model is only read.",
+          + " inside functions are found on the signature's path, and frozen GraphDefs (a .pb"
+          + " file with --input and --output), whose weights are Const nodes.",
+      "Writes to --out the model in its own format (a SavedModel, or the frozen graph under its"
+          + " file name) whose weights are exactly scale * integer, encodings.json (AIMET format)"
+          + " and report.json; with --activation-bits also fake-quant/, the simulated integer"
+          + " model. The input model is only read.",
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
           + " or a .npy file of model inputs (--calibration-npy)."
     })
@@ -57,7 +59,9 @@ final class QuantizeCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "SavedModel folder to quantize (read only).")
+      description =
+          "SavedModel folder, or frozen GraphDef file with --input and --output, to quantize (read"
+              + " only).")
   private Path model;
 
   @Option(
@@ -100,6 +104,15 @@ final class QuantizeCommand implements Callable<Integer> {
           "Scale choice: mse minimises ||W - Q(W)||^2 over clipping ratios, minmax uses the largest"
               + " weight (default: ${DEFAULT-VALUE}).")
   private String grid;
+
+  @Option(
+      names = "--fold-batch-norm",
+      description =
+          "Fold each inference batch norm into the layer before it (w' = w * gamma / sqrt(var +"
+              + " eps), b' = beta + (b - mean) * gamma / sqrt(var + eps)) and quantize the folded"
+              + " weight, as integer runtimes use it; a frozen graph's export drops the batch"
+              + " norm.")
+  private boolean foldBatchNorm;
 
   @Option(
       names = "--nearest",
@@ -150,6 +163,11 @@ final class QuantizeCommand implements Callable<Integer> {
   private Path calibrationNpy;
 
   @Mixin private DataDirOption data;
+
+  @Mixin private FrozenGraphOptions frozenGraph;
+
+  /** One calibration sample's shape when the samples come from a .npy file, else null. */
+  private long[] npySampleShape;
 
   @Option(
       names = "--cache-mb",
@@ -233,6 +251,7 @@ final class QuantizeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     QuantizeConfig config = config();
+    boolean frozen = frozenGraph.frozen(model);
     if (calibration < 1) {
       throw new UserException("--calibration must be at least 1");
     }
@@ -261,9 +280,17 @@ final class QuantizeCommand implements Callable<Integer> {
     Path staging = output.temporary();
     List<LayerReport> reports;
     try {
+      AdaroundEngine engine =
+          new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()));
       reports =
-          new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()))
-              .run(model, samples, staging, state);
+          frozen
+              ? engine.run(
+                  model,
+                  () -> frozenGraph.open(model, npySampleShape, config.allowedOps()),
+                  samples,
+                  staging,
+                  state)
+              : engine.run(model, samples, staging, state);
     } catch (IllegalArgumentException e) {
       OutputFolder.deleteRecursively(staging);
       throw new UserException(e.getMessage());
@@ -325,7 +352,8 @@ final class QuantizeCommand implements Callable<Integer> {
           .withAllowedOps(Set.copyOf(allowedOps))
           .withKeepBest(keepBest)
           .withActivations(activations)
-          .withEncodingsVersion(version);
+          .withEncodingsVersion(version)
+          .withFoldBatchNorm(foldBatchNorm);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
@@ -377,6 +405,8 @@ final class QuantizeCommand implements Callable<Integer> {
     if (calibrationNpy != null) {
       NpyArray array = NpyReader.read(calibrationNpy);
       array.requireShape(inputShape);
+      long[] dims = array.shape();
+      npySampleShape = Arrays.copyOfRange(dims, 1, dims.length);
       values = array.values();
       available = Math.toIntExact(array.shape()[0]);
       source = calibrationNpy + " holds";
@@ -405,7 +435,12 @@ final class QuantizeCommand implements Callable<Integer> {
   }
 
   /** The input shape of the signature to be fed; -1 where any size goes. */
-  private long[] inputShape() throws ModelException {
+  private long[] inputShape() throws ModelException, UserException {
+    if (frozenGraph.frozen(model)) {
+      try (ModelSource source = frozenGraph.open(model, null, Set.copyOf(allowedOps))) {
+        return source.inputShape().asArray();
+      }
+    }
     try (ModelSource source = ModelSources.open(model, signature, Set.copyOf(allowedOps))) {
       return source.inputShape().asArray();
     }

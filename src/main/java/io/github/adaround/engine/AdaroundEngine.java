@@ -7,6 +7,7 @@ import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
 import io.github.adaround.quant.MseScaleSearch;
 import io.github.adaround.quant.QuantSpec;
+import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundLayerGraph;
@@ -16,6 +17,7 @@ import io.github.adaround.train.LayerTrainer;
 import io.github.adaround.train.Samples;
 import io.github.adaround.train.TrainingListener;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,13 +54,13 @@ import org.tensorflow.types.TFloat32;
  */
 public final class AdaroundEngine {
 
+  /** The folder in the output that holds the simulated integer model. */
+  public static final String FAKE_QUANT = "fake-quant";
+
   /** Why a model exported by its own saver cannot store codes. */
   static final String NO_CODES =
       "--storage codes needs a SavedModel of VariableV2 weights: this one is written back by its"
           + " own saver, whose checkpoint has no place for the codes and scales";
-
-  /** The folder in the output that holds the simulated integer model. */
-  public static final String FAKE_QUANT = "fake-quant";
 
   /** Samples per run when measuring a layer's output error. */
   private static final int ERROR_CHUNK = 256;
@@ -92,86 +94,57 @@ public final class AdaroundEngine {
    */
   public List<LayerReport> run(Path modelDir, Calibration calibration, Path outDir, RunState state)
       throws ModelException, IOException {
-    try (ModelSession fp = open(modelDir);
-        ModelSession quantized = open(modelDir)) {
-      long sampleSize = fp.sampleShape().size();
-      if ((long) calibration.count() * sampleSize != calibration.samples().length
-          || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
-        throw new IllegalArgumentException(
-            "calibration data must be whole samples of shape " + fp.sampleShape());
-      }
+    return run(
+        modelDir,
+        () -> ModelSources.open(modelDir, config.signature(), config.allowedOps()),
+        calibration,
+        outDir,
+        state);
+  }
+
+  /**
+   * As {@link #run(Path, Calibration, Path, RunState)} on a model of any format ({@link
+   * io.github.adaround.source.ModelSource}) that {@code opener} opens; {@code modelDir} is where it
+   * came from, as errors and {@code report.json} name it.
+   */
+  public List<LayerReport> run(
+      Path modelDir, SourceOpener opener, Calibration calibration, Path outDir, RunState state)
+      throws ModelException, IOException {
+    try (ModelSession fp = new ModelSession(opener.open());
+        ModelSession quantized = new ModelSession(opener.open())) {
       if (config.storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
         throw new IllegalArgumentException(NO_CODES);
       }
       if (config.activations().enabled()) {
+        if (config.foldBatchNorm()) {
+          throw new IllegalArgumentException(
+              "--fold-batch-norm and --activation-bits cannot be combined yet");
+        }
         fp.bundle(FakeQuantExport.PURPOSE);
       }
-      List<QuantizableLayer> layers =
-          LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
-      if (layers.isEmpty()) {
-        throw new ModelException(
-            modelDir, ModelSources.NO_LAYERS + " on the path of signature " + config.signature());
-      }
+      List<QuantizableLayer> layers;
       try {
-        fp.source().verify(calibration.samples(), calibration.count());
+        layers = prepare(fp, calibration);
       } catch (IllegalStateException e) {
         throw new ModelException(modelDir, e.getMessage());
       }
-      List<RunState.Finished> finished =
-          new ArrayList<>(state == null ? List.of() : state.restore());
-      List<LayerReport> reports = new ArrayList<>();
+      List<LayerReport> reports;
       ActivationConfig act = config.activations();
       ActivationSimulation activations =
           act.enabled() ? ActivationSimulation.of(fp, layers, act) : null;
       try (SimulatedInputs simulated =
               act.quantizedReconstruction()
-                  ? SimulatedInputs.open(activations, fp, calibration, act.qdrop(), this::open)
+                  ? SimulatedInputs.open(
+                      activations,
+                      fp,
+                      calibration,
+                      act.qdrop(),
+                      dir ->
+                          new ModelSession(
+                              ModelSources.open(dir, config.signature(), config.allowedOps())))
                   : null;
           TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
-        for (int i = 0; i < layers.size(); i++) {
-          QuantizableLayer layer = layers.get(i);
-          if (i < finished.size()) {
-            RunState.Finished done = finished.get(i);
-            if (!done.report().weight().equals(layer.weight())) {
-              throw new IllegalArgumentException(
-                  "the unfinished run's layer " + i + " is " + done.report().weight());
-            }
-            quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
-            if (simulated != null) {
-              simulated.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
-            }
-            reports.add(done.report());
-            listener.layerRestored(i, layers.size(), done.report());
-            continue;
-          }
-          listener.layerStarted(
-              i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
-          TrainingListener heard =
-              report -> {
-                log.scalar(
-                    layer.weight() + "/reconstruction",
-                    report.iteration(),
-                    report.reconstruction());
-                log.scalar(
-                    layer.weight() + "/regularization",
-                    report.iteration(),
-                    report.regularization());
-                log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
-                listener.lossReported(report);
-              };
-          LayerReport report =
-              quantizeLayer(fp, quantized, simulated, i, layer, calibration, heard);
-          if (simulated != null) {
-            simulated.write(
-                layer.weight(), Shape.of(layer.shape()), quantized.read(layer.weight()));
-          }
-          reports.add(report);
-          if (state != null) {
-            finished.add(new RunState.Finished(report, quantized.read(layer.weight())));
-            state.record(finished);
-          }
-          listener.layerFinished(report);
-        }
+        reports = quantizeLayers(fp, quantized, simulated, layers, calibration, state, log);
       }
       if (config.storage() == Storage.CODES) {
         CodesExport.export(quantized, reports, config.bits(), outDir);
@@ -204,8 +177,121 @@ public final class AdaroundEngine {
     }
   }
 
-  private ModelSession open(Path modelDir) throws ModelException {
-    return new ModelSession(ModelSources.open(modelDir, config.signature(), config.allowedOps()));
+  /**
+   * Quantizes the layers of {@code target} in place: reads each layer's FP weights and outputs from
+   * {@code fp} (the same model, untouched) and writes the hardened weights into {@code target}.
+   * Neither source is closed; nothing is exported.
+   *
+   * @throws IllegalArgumentException when the calibration samples do not fit the model, it has no
+   *     quantizable layer on its outputs' path, or its graph does not compute what it loaded
+   */
+  public List<LayerReport> quantize(ModelSource fp, ModelSource target, Calibration calibration) {
+    if (config.activations().enabled()) {
+      throw new IllegalArgumentException(
+          "integer activations (--activation-bits) need a SavedModel folder to export the"
+              + " simulated model to; quantize in place with float activations");
+    }
+    ModelSession original = new ModelSession(fp);
+    List<QuantizableLayer> layers;
+    try {
+      layers = prepare(original, calibration);
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    try {
+      return quantizeLayers(
+          original, new ModelSession(target), null, layers, calibration, null, null);
+    } catch (IOException e) {
+      // Only a run state reads and writes files, and there is none here.
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The layers to quantize, after checking that the samples fit the model and that its graph
+   * computes what the model as loaded computes.
+   *
+   * @throws IllegalStateException when there is no layer or the graph's outputs differ
+   */
+  private List<QuantizableLayer> prepare(ModelSession fp, Calibration calibration) {
+    long sampleSize = fp.sampleShape().size();
+    if ((long) calibration.count() * sampleSize != calibration.samples().length
+        || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
+      throw new IllegalArgumentException(
+          "calibration data must be whole samples of shape " + fp.sampleShape());
+    }
+    List<QuantizableLayer> layers = LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
+    if (layers.isEmpty()) {
+      throw new IllegalStateException(
+          ModelSources.NO_LAYERS + " on the path of the model's outputs");
+    }
+    if (config.foldBatchNorm()) {
+      BatchNormFolding.check(layers);
+    }
+    fp.source().verify(calibration.samples(), calibration.count());
+    return layers;
+  }
+
+  /**
+   * Each layer in turn: restored from {@code state} (if it holds it) or learnt, and written into
+   * {@code quantized}; loss curves go to {@code log} when there is one.
+   */
+  private List<LayerReport> quantizeLayers(
+      ModelSession fp,
+      ModelSession quantized,
+      SimulatedInputs simulated,
+      List<QuantizableLayer> layers,
+      Calibration calibration,
+      RunState state,
+      TensorBoardLog log)
+      throws IOException {
+    List<RunState.Finished> finished = new ArrayList<>(state == null ? List.of() : state.restore());
+    List<LayerReport> reports = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      QuantizableLayer layer = layers.get(i);
+      if (i < finished.size()) {
+        RunState.Finished done = finished.get(i);
+        if (!done.report().weight().equals(layer.weight())) {
+          throw new IllegalArgumentException(
+              "the unfinished run's layer " + i + " is " + done.report().weight());
+        }
+        quantized.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+        if (simulated != null) {
+          simulated.write(layer.weight(), Shape.of(layer.shape()), done.hardened());
+        }
+        if (folds(layer)) {
+          GraphOperation op = fp.graph().operationOrThrow(layer.name());
+          BatchNormFolding.writeInto(quantized, layer, folded(fp, layer, op).bias());
+        }
+        reports.add(done.report());
+        listener.layerRestored(i, layers.size(), done.report());
+        continue;
+      }
+      listener.layerStarted(
+          i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
+      TrainingListener heard =
+          report -> {
+            if (log != null) {
+              log.scalar(
+                  layer.weight() + "/reconstruction", report.iteration(), report.reconstruction());
+              log.scalar(
+                  layer.weight() + "/regularization", report.iteration(), report.regularization());
+              log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
+            }
+            listener.lossReported(report);
+          };
+      LayerReport report = quantizeLayer(fp, quantized, simulated, i, layer, calibration, heard);
+      if (simulated != null) {
+        simulated.write(layer.weight(), Shape.of(layer.shape()), quantized.read(layer.weight()));
+      }
+      reports.add(report);
+      if (state != null) {
+        finished.add(new RunState.Finished(report, quantized.read(layer.weight())));
+        state.record(finished);
+      }
+      listener.layerFinished(report);
+    }
+    return reports;
   }
 
   private LayerReport quantizeLayer(
@@ -227,13 +313,20 @@ public final class AdaroundEngine {
     }
     float[] bias = layer.bias() == null ? null : fp.read(layer.bias());
     GraphOperation op = fp.graph().operationOrThrow(layer.name());
+    BatchNormValues batchNorm = batchNormOf(fp, layer, op);
+    if (folds(layer)) {
+      BatchNormFolding.Folded folded = BatchNormFolding.fold(op, shape, weight, bias, batchNorm);
+      weight = folded.weight();
+      bias = folded.bias();
+      batchNorm = null;
+    }
     QuantSpec spec = QuantSpec.signed(config.bits());
     if (config.perChannel()) {
       spec = spec.perChannel(LayerRebuilder.channelAxes(op));
     }
     // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale = config.grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
-    LayerFunction function = LayerRebuilder.rebuild(op, layer, bias);
+    LayerFunction function = LayerRebuilder.rebuild(op, layer, bias, batchNorm);
     QDropInput qdrop = null;
     if (simulated != null) {
       // Each layer draws its own element masks, seeded by the run's seed and the layer's index.
@@ -332,6 +425,9 @@ public final class AdaroundEngine {
               : nearestError;
       float[] scales = fetch(session, training.quantizer().scale());
       quantized.write(layer.weight(), Shape.of(shape), hardened);
+      if (folds(layer)) {
+        BatchNormFolding.writeInto(quantized, layer, bias);
+      }
       return new LayerReport(
           layer.name(),
           layer.op(),
@@ -348,6 +444,32 @@ public final class AdaroundEngine {
           note,
           (System.nanoTime() - start) / 1e9);
     }
+  }
+
+  private boolean folds(QuantizableLayer layer) {
+    return config.foldBatchNorm() && layer.batchNorm() != null;
+  }
+
+  private static BatchNormValues batchNormOf(
+      ModelSession fp, QuantizableLayer layer, GraphOperation op) {
+    return layer.batchNorm() == null
+        ? null
+        : BatchNormValues.of(
+            fp.source().session(),
+            layer.batchNorm(),
+            LayerRebuilder.channels(op, layer.shape()),
+            layer.name());
+  }
+
+  /** The layer's FP weight and bias with its batch norm folded in. */
+  private static BatchNormFolding.Folded folded(
+      ModelSession fp, QuantizableLayer layer, GraphOperation op) {
+    return BatchNormFolding.fold(
+        op,
+        layer.shape(),
+        fp.read(layer.weight()),
+        layer.bias() == null ? null : fp.read(layer.bias()),
+        batchNormOf(fp, layer, op));
   }
 
   /** Raised by the training listener to stop a layer whose loss is no longer finite. */

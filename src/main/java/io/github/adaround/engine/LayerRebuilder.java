@@ -16,8 +16,8 @@ import org.tensorflow.op.nn.DepthwiseConv2dNative;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Rebuilds a model's layer (its op with the same attributes, its bias, its activation) as a {@link
- * LayerFunction} in a training graph, and names its output-channel axes.
+ * Rebuilds a model's layer (its op with the same attributes, its bias, its batch norm, its
+ * activation) as a {@link LayerFunction} in a training graph, and names its output-channel axes.
  */
 final class LayerRebuilder {
 
@@ -41,9 +41,11 @@ final class LayerRebuilder {
    * The layer as graph ops on a new input and weight.
    *
    * @param bias the bias values, or null when the layer has none
+   * @param batchNorm the batch norm after the bias, applied as {@code y * a + c}, or null
    * @throws IllegalArgumentException for layouts and activations the engine does not rebuild
    */
-  static LayerFunction rebuild(GraphOperation op, QuantizableLayer layer, float[] bias) {
+  static LayerFunction rebuild(
+      GraphOperation op, QuantizableLayer layer, float[] bias, BatchNormValues batchNorm) {
     String format =
         op.type().equals("MatMul") ? "NHWC" : op.attributes().getAttrString("data_format");
     if (!format.equals("NHWC")) {
@@ -59,9 +61,37 @@ final class LayerRebuilder {
     return (tf, x, w) -> {
       Operand<TFloat32> y = linear(tf, op, x, w);
       if (bias != null) {
-        y = tf.nn.biasAdd(y, tf.constant(Shape.of(bias.length), DataBuffers.of(bias, true, false)));
+        y = tf.nn.biasAdd(y, vector(tf, bias));
+      }
+      if (batchNorm != null) {
+        y = tf.math.add(tf.math.mul(y, vector(tf, batchNorm.a())), vector(tf, batchNorm.c()));
       }
       return activation == null ? y : LayerActivation.apply(tf, activation, leakyAlpha, y);
+    };
+  }
+
+  private static Operand<TFloat32> vector(Ops tf, float[] values) {
+    return tf.constant(Shape.of(values.length), DataBuffers.of(values, true, false));
+  }
+
+  /** The number of output channels of the layer's weight of {@code shape}. */
+  static int channels(GraphOperation op, long[] shape) {
+    long channels = 1;
+    for (int axis : channelAxes(op)) {
+      channels *= shape[axis];
+    }
+    return Math.toIntExact(channels);
+  }
+
+  /** The output channel of the weight's element at row-major index {@code flat}. */
+  static int channelOf(GraphOperation op, long[] shape, int flat) {
+    return switch (op.type()) {
+      case "Conv2D" -> Math.toIntExact(flat % shape[3]);
+      case "DepthwiseConv2dNative" -> Math.toIntExact(flat % (shape[2] * shape[3]));
+      case "MatMul" ->
+          Math.toIntExact(
+              op.attributes().getAttrBool("transpose_b") ? flat / shape[1] : flat % shape[1]);
+      default -> throw new IllegalArgumentException("not a quantizable op: " + op.type());
     };
   }
 

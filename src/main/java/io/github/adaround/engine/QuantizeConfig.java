@@ -18,6 +18,8 @@ import java.util.Set;
  * @param keepBest keep rounding to nearest for a layer where AdaRound's output error is higher
  * @param activations what is done with activations
  * @param encodingsVersion the AIMET format of {@code encodings.json}
+ * @param foldBatchNorm fold each inference batch norm into the layer before it first, and quantize
+ *     the folded weight
  */
 public record QuantizeConfig(
     int bits,
@@ -31,7 +33,8 @@ public record QuantizeConfig(
     Set<String> allowedOps,
     boolean keepBest,
     ActivationConfig activations,
-    EncodingsVersion encodingsVersion) {
+    EncodingsVersion encodingsVersion,
+    boolean foldBatchNorm) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
@@ -53,7 +56,8 @@ public record QuantizeConfig(
           Set.of(),
           true,
           ActivationConfig.FLOAT,
-          EncodingsVersion.V0_6_1);
+          EncodingsVersion.V0_6_1,
+          false);
 
   public QuantizeConfig {
     if (bits < MIN_BITS || bits > MAX_BITS) {
@@ -79,7 +83,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withPerChannel(boolean value) {
@@ -95,7 +100,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withGrid(Grid value) {
@@ -111,7 +117,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withRecipe(AdaroundRecipe value) {
@@ -127,7 +134,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withNearest(boolean value) {
@@ -143,7 +151,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withCacheBytes(long value) {
@@ -159,7 +168,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withStorage(Storage value) {
@@ -175,7 +185,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withSignature(String value) {
@@ -191,7 +202,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withAllowedOps(Set<String> value) {
@@ -207,7 +219,8 @@ public record QuantizeConfig(
         value,
         keepBest,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withKeepBest(boolean value) {
@@ -223,7 +236,8 @@ public record QuantizeConfig(
         allowedOps,
         value,
         activations,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withActivations(ActivationConfig value) {
@@ -239,7 +253,8 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         value,
-        encodingsVersion);
+        encodingsVersion,
+        foldBatchNorm);
   }
 
   public QuantizeConfig withEncodingsVersion(EncodingsVersion value) {
@@ -255,6 +270,24 @@ public record QuantizeConfig(
         allowedOps,
         keepBest,
         activations,
+        value,
+        foldBatchNorm);
+  }
+
+  public QuantizeConfig withFoldBatchNorm(boolean value) {
+    return new QuantizeConfig(
+        bits,
+        perChannel,
+        grid,
+        recipe,
+        nearest,
+        cacheBytes,
+        signature,
+        storage,
+        allowedOps,
+        keepBest,
+        activations,
+        encodingsVersion,
         value);
   }
 }

@@ -84,6 +84,9 @@ final class ReportFile {
                 + String.join(", ", graph.alsoReadBy())
                 + "; quantized once, with this layer's data");
       }
+      if (graph.batchNorm() != null) {
+        o.addProperty("batch_norm_in_loss", String.join(" -> ", graph.batchNorm().ops()));
+      }
       if (!graph.followedBy().isEmpty()) {
         o.addProperty(
             "not_rebuilt",

@@ -22,9 +22,10 @@ import org.tensorflow.proto.DataType;
  * DepthwiseConv2dNative} and {@code MatMul} whose weight (second operand) is a float32 variable,
  * read directly or through {@code Identity}, {@code ReadVariableOp} or {@code Cast}. For each it
  * reports the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D
- * variable) and the activation that then follows, when the op's only consumer is one. Layers come
- * in topological graph order; a weight that several layer ops read is reported once, at the first,
- * with the others named in {@link QuantizableLayer#alsoReadBy()}.
+ * variable), an inference batch norm after that ({@link BatchNorm}) and the activation that then
+ * follows, each when the only reader of what comes before is one. Layers come in topological graph
+ * order; a weight that several layer ops read is reported once, at the first, with the others named
+ * in {@link QuantizableLayer#alsoReadBy()}.
  */
 public final class LayerInspector {
   /** Op types whose weights the quantizer rounds. */
@@ -77,6 +78,10 @@ public final class LayerInspector {
           result = add.get().output(0);
         }
       }
+      Optional<BatchNorm> batchNorm = BatchNormFinder.after(result, soleConsumer(result));
+      if (batchNorm.isPresent()) {
+        result = outputNamed(graph, batchNorm.get().output());
+      }
       Optional<GraphOperation> activation =
           soleConsumer(result).filter(c -> ACTIVATIONS.contains(c.type()));
       if (activation.isPresent()) {
@@ -95,6 +100,7 @@ public final class LayerInspector {
               weight.get().name(),
               variableShape(weight.get()),
               bias,
+              batchNorm.orElse(null),
               activation.map(GraphOperation::type).orElse(null),
               tensorName(op.input(0)),
               tensorName(result),
@@ -146,8 +152,15 @@ public final class LayerInspector {
     return shape.isUnknown() ? new long[0] : shape.asArray();
   }
 
+  private static Output<?> outputNamed(Graph graph, String tensor) {
+    int colon = tensor.lastIndexOf(':');
+    return graph
+        .operationOrThrow(tensor.substring(0, colon))
+        .output(Integer.parseInt(tensor.substring(colon + 1)));
+  }
+
   /** The one op that reads {@code value}, skipping identities, if there is exactly one. */
-  private static Optional<GraphOperation> soleConsumer(Output<?> value) {
+  static Optional<GraphOperation> soleConsumer(Output<?> value) {
     Output<?> current = value;
     while (true) {
       Set<GraphOperation> consumers =

@@ -13,11 +13,12 @@ import java.util.Objects;
  * @param weight the name of the weight variable
  * @param shape the weight's shape
  * @param bias the name of the bias variable added right after the op, or null
- * @param activation the type of the activation op that follows the op (and its bias), e.g. {@code
- *     Relu}, or null when something else follows
+ * @param batchNorm the inference batch norm after the op and its bias, or null
+ * @param activation the type of the activation op that follows the op (and its bias and batch
+ *     norm), e.g. {@code Relu}, or null when something else follows
  * @param input the tensor the op multiplies with the weight, e.g. {@code pool1/MaxPool:0}
- * @param output the tensor after the op, its bias and its activation (whichever come), e.g. {@code
- *     conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
+ * @param output the tensor after the op, its bias, batch norm and activation (whichever come), e.g.
+ *     {@code conv1/Relu:0}: where AdaRound compares the quantized layer with the FP one
  * @param alsoReadBy the other layer ops that read the same weight (it is quantized once, here)
  * @param followedBy when no activation is recognised, the types of the ops that read {@code output}
  *     (such as an activation Keras builds from several ops): not rebuilt, the target is taken
@@ -29,6 +30,7 @@ public record QuantizableLayer(
     String weight,
     long[] shape,
     String bias,
+    BatchNorm batchNorm,
     String activation,
     String input,
     String output,
@@ -52,13 +54,13 @@ public record QuantizableLayer(
       String activation,
       String input,
       String output) {
-    this(name, op, weight, shape, bias, activation, input, output, List.of(), List.of());
+    this(name, op, weight, shape, bias, null, activation, input, output, List.of(), List.of());
   }
 
   /** This layer with {@code others} as the other readers of its weight. */
   QuantizableLayer withAlsoReadBy(List<String> others) {
     return new QuantizableLayer(
-        name, op, weight, shape, bias, activation, input, output, others, followedBy);
+        name, op, weight, shape, bias, batchNorm, activation, input, output, others, followedBy);
   }
 
   @Override
@@ -74,6 +76,7 @@ public record QuantizableLayer(
         && weight.equals(other.weight)
         && Arrays.equals(shape, other.shape)
         && Objects.equals(bias, other.bias)
+        && Objects.equals(batchNorm, other.batchNorm)
         && Objects.equals(activation, other.activation)
         && input.equals(other.input)
         && output.equals(other.output)
@@ -96,6 +99,7 @@ public record QuantizableLayer(
         + Arrays.toString(shape)
         + " bias="
         + bias
+        + (batchNorm == null ? "" : " batch_norm=" + batchNorm.ops())
         + " activation="
         + activation;
   }

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.FunctionDef;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
@@ -202,6 +203,33 @@ public final class OpSafety {
     }
     if (!problems.isEmpty()) {
       throw new ModelException(dir, String.join("; ", problems));
+    }
+  }
+
+  /**
+   * Refuses a frozen {@code GraphDef} ({@code file}) if a node of it, or of a function in its
+   * library, is an unsafe op that is not in {@code allowed}.
+   *
+   * @throws ModelException naming the unsafe ops
+   */
+  public static void checkGraph(Path file, GraphDef graph, Set<String> allowed)
+      throws ModelException {
+    Set<String> refused = new TreeSet<>();
+    for (NodeDef node : graph.getNodeList()) {
+      refuseUnsafe(node, node.getName(), allowed, refused);
+    }
+    for (FunctionDef function : graph.getLibrary().getFunctionList()) {
+      for (NodeDef node : function.getNodeDefList()) {
+        refuseUnsafe(
+            node, function.getSignature().getName() + "/" + node.getName(), allowed, refused);
+      }
+    }
+    if (!refused.isEmpty()) {
+      throw new ModelException(
+          file,
+          "refusing to run ops that touch files, processes or the network: "
+              + String.join(", ", refused)
+              + " (allow one with --allow-op NAME)");
     }
   }
 

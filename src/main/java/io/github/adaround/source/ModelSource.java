@@ -46,6 +46,13 @@ public interface ModelSource extends AutoCloseable {
    */
   void verify(float[] samples, int count);
 
+  /**
+   * Notes that the batch norm op {@code op} has been folded into the layer before it (its
+   * parameters written as the identity): an export that can drop the op does. By default the op
+   * stays, computing the identity.
+   */
+  default void foldedAway(String op) {}
+
   /** Writes the model with its current weights to {@code dir} (which must not exist). */
   void export(Path dir) throws IOException;
 

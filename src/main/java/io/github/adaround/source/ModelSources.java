@@ -4,13 +4,17 @@ import io.github.adaround.graph.Dependencies;
 import io.github.adaround.graph.FunctionLibrary;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.model.ModelException;
+import io.github.adaround.model.OpSafety;
 import io.github.adaround.model.SavedModels;
 import io.github.adaround.tf.OpNames;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.tensorflow.GraphOperation;
@@ -77,6 +81,41 @@ public final class ModelSources {
         .sorted()
         .findFirst()
         .orElse(null);
+  }
+
+  /**
+   * Opens the frozen {@code GraphDef} in {@code file}, fed at {@code input} and read at {@code
+   * outputs}, after {@link io.github.adaround.model.OpSafety#checkGraph}.
+   *
+   * @param sampleShape one sample's shape for the input dimensions the graph leaves unknown, or
+   *     null
+   * @throws ModelException when the file is missing, no GraphDef, unsafe, holds no layer op, lacks
+   *     a named node or does not say the input's shape
+   */
+  public static ModelSource openFrozen(
+      Path file, String input, List<String> outputs, long[] sampleShape, Set<String> allowedOps)
+      throws ModelException {
+    if (!Files.isRegularFile(file)) {
+      throw new ModelException(file, "no such file");
+    }
+    GraphDef graph;
+    try {
+      graph = GraphDef.parseFrom(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new ModelException(file, "not a frozen GraphDef (" + e.getMessage() + ")");
+    }
+    if (graph.getNodeCount() == 0) {
+      throw new ModelException(file, "not a frozen GraphDef (no nodes)");
+    }
+    OpSafety.checkGraph(file, graph, allowedOps);
+    if (!holdsLayerOps(graph)) {
+      throw new ModelException(file, NO_LAYERS);
+    }
+    try {
+      return FrozenGraph.open(file, graph, input, outputs, sampleShape);
+    } catch (IllegalArgumentException e) {
+      throw new ModelException(file, e.getMessage());
+    }
   }
 
   /** Whether the graph or a function of its library holds a layer op. */

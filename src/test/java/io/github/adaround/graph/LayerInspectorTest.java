@@ -99,7 +99,16 @@ class LayerInspectorTest {
       QuantizableLayer first = layers.get(0);
       assertEquals(List.of(3L, 3L, 3L, 8L), box(first.shape()));
       assertEquals(null, first.bias(), "batch norm follows, not a bias");
-      assertEquals(null, first.activation(), "batch norm follows, not an activation");
+      assertEquals(BatchNorm.Form.FUSED, first.batchNorm().form());
+      assertEquals(
+          List.of(
+              "batch_normalization/gamma_read:0",
+              "batch_normalization/beta_read:0",
+              "batch_normalization/moving_mean_read:0",
+              "batch_normalization/moving_variance_read:0"),
+          first.batchNorm().parameters());
+      assertEquals("Relu", first.activation(), "the activation after the batch norm");
+      assertEquals("relu/Relu:0", first.output(), "compared after the batch norm and the ReLU");
       QuantizableLayer residual = layers.get(1);
       assertEquals("conv2d_1/bias", residual.bias());
       assertEquals(null, residual.activation(), "the residual add follows the bias");

@@ -30,27 +30,36 @@ public final class ExportedWeights {
    */
   public static Map<String, float[]> assertOnDeclaredGrid(Path out, String signature)
       throws Exception {
+    try (ModelSource model = ModelSources.open(out, signature, Set.of())) {
+      return assertOnDeclaredGrid(out, model);
+    }
+  }
+
+  /**
+   * As {@link #assertOnDeclaredGrid(Path, String)}, the weights read from {@code model} (the export
+   * of {@code out}, opened in its format).
+   */
+  public static Map<String, float[]> assertOnDeclaredGrid(Path out, ModelSource model)
+      throws Exception {
     JsonObject params =
         JsonParser.parseString(Files.readString(out.resolve("encodings.json")))
             .getAsJsonObject()
             .getAsJsonObject("param_encodings");
     assertFalse(params.isEmpty(), "encodings.json declares weights");
     Map<String, float[]> weights = new TreeMap<>();
-    try (ModelSource model = ModelSources.open(out, signature, Set.of())) {
-      for (Map.Entry<String, JsonElement> entry : params.entrySet()) {
-        JsonArray channels = entry.getValue().getAsJsonArray();
-        float[] w = model.read(entry.getKey());
-        for (int i = 0; i < w.length; i++) {
-          JsonObject e = channels.get(i % channels.size()).getAsJsonObject();
-          float scale = e.get("scale").getAsFloat();
-          int qmin = e.get("offset").getAsInt();
-          int qmax = qmin + (1 << e.get("bitwidth").getAsInt()) - 1;
-          int k = Math.round(w[i] / scale);
-          assertTrue(k >= qmin && k <= qmax, entry.getKey() + "[" + i + "] beyond the grid");
-          assertEquals(k * scale, w[i], 0f, entry.getKey() + "[" + i + "] off the grid");
-        }
-        weights.put(entry.getKey(), w);
+    for (Map.Entry<String, JsonElement> entry : params.entrySet()) {
+      JsonArray channels = entry.getValue().getAsJsonArray();
+      float[] w = model.read(entry.getKey());
+      for (int i = 0; i < w.length; i++) {
+        JsonObject e = channels.get(i % channels.size()).getAsJsonObject();
+        float scale = e.get("scale").getAsFloat();
+        int qmin = e.get("offset").getAsInt();
+        int qmax = qmin + (1 << e.get("bitwidth").getAsInt()) - 1;
+        int k = Math.round(w[i] / scale);
+        assertTrue(k >= qmin && k <= qmax, entry.getKey() + "[" + i + "] beyond the grid");
+        assertEquals(k * scale, w[i], 0f, entry.getKey() + "[" + i + "] off the grid");
       }
+      weights.put(entry.getKey(), w);
     }
     return weights;
   }

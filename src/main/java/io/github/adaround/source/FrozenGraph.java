@@ -1,0 +1,247 @@
+package io.github.adaround.source;
+
+import com.google.protobuf.ByteString;
+import io.github.adaround.tf.TensorData;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A frozen {@code GraphDef} (a {@code .pb} whose weights are {@code Const} nodes, read through
+ * {@code .../read} {@code Identity} nodes: TF-Slim, object-detection and most TF1 exports), fed at
+ * a named tensor and read at named outputs, as the TFLite converter's input and output arrays.
+ *
+ * <p>The calibration graph is the file's graph with each float {@code Const} of rank one or more
+ * turned into a {@code VariableV2} of the same name, assigned the constant's value once: the same
+ * values through the same ops, now writable ({@link FrozenWeights}). The export is the file's
+ * {@code GraphDef} with the values of the written constants replaced and nothing else changed,
+ * under the input's file name.
+ */
+final class FrozenGraph implements ModelSource {
+
+  private final Path file;
+  private final GraphDef original;
+  private final Graph graph;
+  private final Session session;
+  private final String input;
+  private final Shape inputShape;
+  private final List<String> outputs;
+  private final Map<String, float[]> written = new HashMap<>();
+  private final Set<String> folded = new HashSet<>();
+
+  private FrozenGraph(
+      Path file,
+      GraphDef original,
+      Graph graph,
+      Session session,
+      String input,
+      Shape inputShape,
+      List<String> outputs) {
+    this.file = file;
+    this.original = original;
+    this.graph = graph;
+    this.session = session;
+    this.input = input;
+    this.inputShape = inputShape;
+    this.outputs = outputs;
+  }
+
+  /**
+   * Loads {@code original} with its weights writable.
+   *
+   * @param input the fed tensor, {@code name} or {@code name:k}
+   * @param outputs the tensors read, each {@code name} or {@code name:k}
+   * @param sampleShape the shape of one sample, for the dimensions that the graph leaves unknown
+   *     (the calibration file's), or null
+   * @throws IllegalArgumentException when a named node is missing, the graph does not import, or
+   *     the input's rank is not known
+   */
+  static FrozenGraph open(
+      Path file, GraphDef original, String input, List<String> outputs, long[] sampleShape) {
+    Graph graph = new Graph();
+    try {
+      graph.importGraphDef(FrozenWeights.asVariables(original));
+    } catch (RuntimeException e) {
+      graph.close();
+      throw new IllegalArgumentException("the graph does not import into TensorFlow", e);
+    }
+    Session session = new Session(graph);
+    try {
+      String in = withIndex(input);
+      List<String> outs = outputs.stream().map(FrozenGraph::withIndex).toList();
+      for (String tensor : outs) {
+        requireNode(graph, tensor);
+      }
+      Shape shape = inputShape(requireNode(graph, in), in, sampleShape);
+      FrozenWeights.initialize(graph, session);
+      return new FrozenGraph(file, original, graph, session, in, shape, outs);
+    } catch (RuntimeException e) {
+      session.close();
+      graph.close();
+      throw e;
+    }
+  }
+
+  private static GraphOperation requireNode(Graph graph, String tensor) {
+    String node = tensor.substring(0, tensor.lastIndexOf(':'));
+    GraphOperation op = graph.operation(node);
+    if (op == null) {
+      throw new IllegalArgumentException("the graph has no node '" + node + "'");
+    }
+    return op;
+  }
+
+  /**
+   * The fed tensor's shape as the graph infers it, dimensions it leaves unknown taken from {@code
+   * sampleShape} when given (else left {@code -1}). A placeholder keeps its batch axis; any other
+   * tensor fed in place of what the graph computes (such as features after a front end) takes any
+   * batch size.
+   */
+  private static Shape inputShape(GraphOperation op, String tensor, long[] sampleShape) {
+    int index = Integer.parseInt(tensor.substring(tensor.lastIndexOf(':') + 1));
+    Shape known = op.output(index).shape();
+    if (known.isUnknown() || known.numDimensions() < 1) {
+      throw new IllegalArgumentException(
+          "the graph does not give the rank of input " + tensor + " (at least [batch, ...])");
+    }
+    long[] dims = known.asArray();
+    if (!op.type().equals("Placeholder")) {
+      dims[0] = -1;
+    }
+    boolean fill = sampleShape != null && sampleShape.length == dims.length - 1;
+    for (int i = 1; i < dims.length; i++) {
+      if (dims[i] < 0 && fill) {
+        dims[i] = sampleShape[i - 1];
+      }
+    }
+    return Shape.of(dims);
+  }
+
+  private static String withIndex(String tensor) {
+    return tensor.contains(":") ? tensor : tensor + ":0";
+  }
+
+  @Override
+  public Graph graph() {
+    return graph;
+  }
+
+  @Override
+  public Session session() {
+    return session;
+  }
+
+  @Override
+  public String inputTensor() {
+    return input;
+  }
+
+  @Override
+  public Shape inputShape() {
+    return inputShape;
+  }
+
+  @Override
+  public List<String> outputTensors() {
+    return outputs;
+  }
+
+  @Override
+  public float[] read(String weight) {
+    try (Result r = session.runner().fetch(weight).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+
+  @Override
+  public void write(String weight, Shape shape, float[] value) {
+    try (TFloat32 t = TensorData.floats(shape, value)) {
+      VariableWriter.write(session, graph, weight, t);
+    }
+    written.put(weight, value.clone());
+  }
+
+  /** Nothing to check: the variables hold the constants' values and feed the same ops. */
+  @Override
+  public void verify(float[] samples, int count) {}
+
+  @Override
+  public void foldedAway(String op) {
+    folded.add(op);
+  }
+
+  /**
+   * Writes {@code dir/FILE.pb}: the input's graph with the written constants' new values, and each
+   * folded batch norm replaced by an {@code Identity} of its input under the same name.
+   */
+  @Override
+  public void export(Path dir) throws IOException {
+    GraphDef.Builder out = original.toBuilder();
+    for (int i = 0; i < out.getNodeCount(); i++) {
+      NodeDef node = out.getNode(i);
+      float[] value = written.get(node.getName());
+      if (value != null) {
+        out.setNode(i, withValue(node, value));
+      } else if (folded.contains(node.getName())) {
+        out.setNode(
+            i,
+            NodeDef.newBuilder()
+                .setName(node.getName())
+                .setOp("Identity")
+                .setDevice(node.getDevice())
+                .addInput(node.getInput(0))
+                .putAttr("T", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build())
+                .build());
+      }
+    }
+    Files.createDirectories(dir);
+    Files.write(dir.resolve(file.getFileName().toString()), out.build().toByteArray());
+  }
+
+  /** The {@code Const} node with its tensor's values replaced, its shape and dtype kept. */
+  private static NodeDef withValue(NodeDef node, float[] value) {
+    TensorProto old = node.getAttrOrThrow("value").getTensor();
+    ByteBuffer bytes = ByteBuffer.allocate(4 * value.length).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(value);
+    TensorProto tensor =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_FLOAT)
+            .setTensorShape(old.getTensorShape())
+            .setTensorContent(ByteString.copyFrom(bytes.array()))
+            .build();
+    return node.toBuilder()
+        .putAttr("value", AttrValue.newBuilder().setTensor(tensor).build())
+        .build();
+  }
+
+  @Override
+  public Optional<SavedModelBundle> rewritableBundle() {
+    return Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+}

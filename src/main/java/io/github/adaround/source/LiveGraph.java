@@ -1,0 +1,188 @@
+package io.github.adaround.source;
+
+import io.github.adaround.tf.TensorData;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A model held in memory: a {@code Graph} and the {@code Session} that holds its variables, as a
+ * TF-Java user built or trained it (or a loaded {@code SavedModelBundle}'s), fed at one operand and
+ * read at others. Weights are {@code VariableV2}s, written through an assign the graph holds (such
+ * as the initializer of {@code tf.variable(init)}), or resource variables, read and written through
+ * ops this class adds under {@code adaround_access}. The caller keeps ownership of both.
+ */
+public final class LiveGraph implements ModelSource {
+
+  private final Graph graph;
+  private final Session session;
+  private final String input;
+  private final Shape inputShape;
+  private final List<String> outputs;
+  private final boolean owned;
+  private final VariableAccess resources;
+
+  private LiveGraph(
+      Graph graph,
+      Session session,
+      String input,
+      Shape inputShape,
+      List<String> outputs,
+      boolean owned) {
+    this.graph = graph;
+    this.session = session;
+    this.input = input;
+    this.inputShape = inputShape;
+    this.outputs = List.copyOf(outputs);
+    this.owned = owned;
+    this.resources = new VariableAccess(graph, session);
+  }
+
+  /**
+   * The model of {@code graph} and {@code session}, fed at {@code input} (shape {@code [batch,
+   * ...]}, the batch free or fixed) and read at {@code outputs}.
+   *
+   * @throws IllegalArgumentException when the input's shape beyond the batch axis is not known
+   */
+  public static LiveGraph of(
+      Graph graph, Session session, Operand<?> input, List<? extends Operand<?>> outputs) {
+    Shape shape = input.shape();
+    if (shape.isUnknown() || shape.numDimensions() < 1) {
+      throw new IllegalArgumentException("the input's shape must be known: [batch, ...]");
+    }
+    for (int i = 1; i < shape.numDimensions(); i++) {
+      if (shape.get(i) < 0) {
+        throw new IllegalArgumentException(
+            "the input's shape " + shape + " must be known beyond its batch axis");
+      }
+    }
+    return new LiveGraph(
+        graph, session, name(input), shape, outputs.stream().map(LiveGraph::name).toList(), false);
+  }
+
+  private static String name(Operand<?> operand) {
+    return operand.op().name() + ":" + operand.asOutput().index();
+  }
+
+  /**
+   * A copy of this model in a graph and session of its own, every variable holding its current
+   * value: the FP reference while this one is quantized. Closing it closes the copy.
+   */
+  public LiveGraph snapshot() {
+    Graph copy = new Graph();
+    copy.importGraphDef(graph.toGraphDef());
+    Session copySession = new Session(copy);
+    LiveGraph snapshot = new LiveGraph(copy, copySession, input, inputShape, outputs, true);
+    Iterator<GraphOperation> ops = graph.operations();
+    while (ops.hasNext()) {
+      GraphOperation op = ops.next();
+      if (op.type().equals("VariableV2") && !op.name().startsWith("adaround_access/")) {
+        try (Result r = session.runner().fetch(op.name()).run()) {
+          VariableWriter.write(copySession, copy, op.name(), r.get(0));
+        }
+      } else if (op.type().equals("VarHandleOp")) {
+        resources.copyTo(op.name(), snapshot.resources);
+      }
+    }
+    return snapshot;
+  }
+
+  @Override
+  public Graph graph() {
+    return graph;
+  }
+
+  @Override
+  public Session session() {
+    return session;
+  }
+
+  @Override
+  public String inputTensor() {
+    return input;
+  }
+
+  @Override
+  public Shape inputShape() {
+    return inputShape;
+  }
+
+  @Override
+  public List<String> outputTensors() {
+    return outputs;
+  }
+
+  @Override
+  public float[] read(String weight) {
+    if (isResource(weight)) {
+      return resources.readFloats(weight);
+    }
+    try (Result r = session.runner().fetch(weight).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+
+  @Override
+  public void write(String weight, Shape shape, float[] value) {
+    try (TFloat32 t = TensorData.floats(shape, value)) {
+      if (isResource(weight)) {
+        resources.write(weight, t);
+      } else {
+        VariableWriter.write(session, graph, weight, t);
+      }
+    }
+  }
+
+  private boolean isResource(String weight) {
+    return graph.operationOrThrow(weight).type().equals("VarHandleOp");
+  }
+
+  /** Nothing to check: the graph is the caller's own. */
+  @Override
+  public void verify(float[] samples, int count) {}
+
+  /** Writes a SavedModel of the session with one signature, {@code serving_default}. */
+  @Override
+  public void export(Path dir) throws IOException {
+    Signature.Builder signature = Signature.builder().input("input", operand(input));
+    for (int i = 0; i < outputs.size(); i++) {
+      signature.output("output_" + i, operand(outputs.get(i)));
+    }
+    SavedModelBundle.exporter(dir.toString())
+        .withSession(session)
+        .withSignature(signature.build())
+        .export();
+  }
+
+  private Operand<?> operand(String tensor) {
+    int colon = tensor.lastIndexOf(':');
+    return graph
+        .operationOrThrow(tensor.substring(0, colon))
+        .output(Integer.parseInt(tensor.substring(colon + 1)));
+  }
+
+  @Override
+  public Optional<SavedModelBundle> rewritableBundle() {
+    return Optional.empty();
+  }
+
+  /** Closes the graph and session of a {@link #snapshot()}; the caller's own stay open. */
+  @Override
+  public void close() {
+    if (owned) {
+      session.close();
+      graph.close();
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package io.github.adaround.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.adaround.tf.TensorData;
+import io.github.adaround.train.AdaroundRecipe;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/** The README's Java API example: a live TF-Java graph quantized in its own session. */
+class InPlaceQuantizerTest {
+
+  @Test
+  void aGraphBuiltInJavaIsQuantizedInItsOwnSessionAsTheReadmeShows() {
+    Random random = new Random(5);
+    float[] samples = gaussian(random, 256 * 16);
+    try (Graph graph = new Graph();
+        Session session = new Session(graph)) {
+      // As in the README: a model built (or trained) in TF-Java.
+      Ops tf = Ops.create(graph);
+      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 16)));
+      Variable<TFloat32> kernel = tf.withName("dense_kernel").variable(init(tf, random, 16, 32));
+      Variable<TFloat32> bias = tf.withName("dense_bias").variable(init(tf, random, 32));
+      Variable<TFloat32> head = tf.withName("logits_kernel").variable(init(tf, random, 32, 4));
+      Operand<TFloat32> hidden = tf.nn.relu(tf.nn.biasAdd(tf.linalg.matMul(x, kernel), bias));
+      Operand<TFloat32> logits = tf.linalg.matMul(hidden, head);
+      session.initialize();
+      float[] before = fetch(session, kernel);
+      float[] fpLogits = run(session, x, logits, samples);
+
+      List<LayerReport> layers =
+          new InPlaceQuantizer(
+                  QuantizeConfig.DEFAULT
+                      .withPerChannel(true)
+                      .withRecipe(AdaroundRecipe.PAPER.withIterations(200)))
+              .quantize(graph, session, x, List.of(logits), Calibration.of(samples, 256));
+
+      assertEquals(
+          List.of("dense_kernel", "logits_kernel"),
+          layers.stream().map(LayerReport::weight).toList());
+      for (LayerReport layer : layers) {
+        float[] w = fetch(session, graph.operationOrThrow(layer.weight()).output(0));
+        int channels = layer.scale().length;
+        for (int i = 0; i < w.length; i++) {
+          float scale = layer.scale()[i % channels];
+          int k = Math.round(w[i] / scale);
+          assertTrue(k >= -8 && k <= 7, layer.weight() + "[" + i + "] on the 4-bit grid");
+          assertEquals(k * scale, w[i], 0f, layer.weight() + "[" + i + "] exactly k * scale");
+        }
+      }
+      assertFalse(Arrays.equals(before, fetch(session, kernel)), "the session's weights changed");
+      float[] quantized = run(session, x, logits, samples);
+      double error = 0;
+      double energy = 0;
+      for (int i = 0; i < quantized.length; i++) {
+        error += Math.pow(quantized[i] - fpLogits[i], 2);
+        energy += Math.pow(fpLogits[i], 2);
+      }
+      assertTrue(error < 0.05 * energy, "the quantized graph stays close: " + error / energy);
+    }
+  }
+
+  /** A loaded SavedModel is quantized in its own session; the folder it came from is not. */
+  @Test
+  void aLoadedSavedModelBundleIsQuantizedInItsSession() {
+    Path folder = Path.of("models", "fashion-mnist-cnn");
+    float[] samples = gaussian(new Random(9), 64 * 784);
+    for (int i = 0; i < samples.length; i++) {
+      samples[i] = Math.abs(samples[i]) / 3;
+    }
+    try (SavedModelBundle bundle = SavedModelBundle.load(folder.toString(), "serve");
+        SavedModelBundle untouched = SavedModelBundle.load(folder.toString(), "serve")) {
+      Operand<?> input = bundle.graph().operationOrThrow("input").output(0);
+      Operand<?> logits = bundle.graph().operationOrThrow("logits/BiasAdd").output(0);
+
+      List<LayerReport> layers =
+          new InPlaceQuantizer(
+                  QuantizeConfig.DEFAULT.withRecipe(AdaroundRecipe.PAPER.withIterations(5)))
+              .quantize(bundle, input, List.of(logits), Calibration.of(samples, 64));
+
+      assertEquals(5, layers.size());
+      LayerReport conv1 = layers.get(0);
+      float[] w =
+          fetch(bundle.session(), bundle.graph().operationOrThrow("conv1/kernel").output(0));
+      for (float v : w) {
+        assertEquals(Math.round(v / conv1.scale()[0]) * conv1.scale()[0], v, 0f);
+      }
+      float[] original =
+          fetch(untouched.session(), untouched.graph().operationOrThrow("conv1/kernel").output(0));
+      assertFalse(Arrays.equals(original, w), "the bundle's session holds the hardened weight");
+    }
+  }
+
+  @Test
+  void samplesOfTheWrongShapeAreRefused() {
+    try (Graph graph = new Graph();
+        Session session = new Session(graph)) {
+      Ops tf = Ops.create(graph);
+      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
+      Variable<TFloat32> kernel = tf.variable(init(tf, new Random(1), 4, 2));
+      Operand<TFloat32> y = tf.linalg.matMul(x, kernel);
+      session.initialize();
+
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  new InPlaceQuantizer(QuantizeConfig.DEFAULT)
+                      .quantize(graph, session, x, List.of(y), Calibration.of(new float[10], 2)));
+      assertEquals("calibration data must be whole samples of shape [4]", e.getMessage());
+    }
+  }
+
+  private static Operand<TFloat32> init(Ops tf, Random random, long... dims) {
+    float[] values = gaussian(random, Math.toIntExact(Shape.of(dims).size()));
+    for (int i = 0; i < values.length; i++) {
+      values[i] *= 0.3f;
+    }
+    return tf.constant(Shape.of(dims), DataBuffers.of(values, true, false));
+  }
+
+  private static float[] gaussian(Random random, int n) {
+    float[] values = new float[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = (float) random.nextGaussian();
+    }
+    return values;
+  }
+
+  private static float[] fetch(Session session, Operand<?> operand) {
+    try (Result r = session.runner().fetch(operand).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+
+  private static float[] run(
+      Session session, Operand<TFloat32> x, Operand<TFloat32> y, float[] samples) {
+    try (TFloat32 in = TensorData.floats(Shape.of(samples.length / 16, 16), samples);
+        Result r = session.runner().feed(x, in).fetch(y).run()) {
+      return TensorData.floats(r.get(0));
+    }
+  }
+}
