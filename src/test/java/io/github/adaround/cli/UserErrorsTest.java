@@ -65,7 +65,10 @@ class UserErrorsTest {
         quantize(missing, dir.resolve("out")),
         "adaround quantize: " + missing + ": no such folder");
     assertSentence(
-        quantize(aFile, dir.resolve("out")), "adaround quantize: " + aFile + ": no such folder");
+        quantize(aFile, dir.resolve("out")),
+        "adaround quantize: "
+            + aFile
+            + ": a frozen GraphDef file needs --input NAME and --output NAME");
     Run broken = quantize(corrupt, dir.resolve("out"));
     assertSentence(broken, null);
     assertTrue(
