@@ -4,6 +4,11 @@ import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
 import io.github.adaround.model.SavedModels;
+import io.github.adaround.quadratic.GramStatistics;
+import io.github.adaround.quadratic.PatchLayout;
+import io.github.adaround.quadratic.QuadraticChoice;
+import io.github.adaround.quadratic.QuadraticLayerGraph;
+import io.github.adaround.quadratic.QuadraticTrainer;
 import io.github.adaround.quant.MseScaleSearch;
 import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.tf.TensorData;
@@ -11,6 +16,7 @@ import io.github.adaround.train.AdaroundLayerGraph;
 import io.github.adaround.train.LayerFunction;
 import io.github.adaround.train.LayerResult;
 import io.github.adaround.train.LayerTrainer;
+import io.github.adaround.train.Objective;
 import io.github.adaround.train.Samples;
 import io.github.adaround.train.TrainingListener;
 import java.io.IOException;
@@ -196,22 +202,40 @@ public final class AdaroundEngine {
               scale);
       session.run(training.initialize());
       float[] nearest = fetch(session, training.quantizer().nearestOutput());
+      PatchLayout quadratic = quadraticLayout(op, shape, caches.targets().sampleShape());
       LayerResult result = null;
       String note = null;
       if (!config.nearest()) {
+        TrainingListener checked =
+            report -> {
+              if (!Float.isFinite(report.reconstruction())
+                  || !Float.isFinite(report.regularization())) {
+                throw new NonFiniteLoss(report.iteration());
+              }
+              heard.onReport(report);
+            };
         try {
-          result =
-              new LayerTrainer(session, training)
-                  .train(
-                      caches.inputs(),
-                      caches.targets(),
-                      report -> {
-                        if (!Float.isFinite(report.reconstruction())
-                            || !Float.isFinite(report.regularization())) {
-                          throw new NonFiniteLoss(report.iteration());
-                        }
-                        heard.onReport(report);
-                      });
+          if (quadratic == null) {
+            result =
+                new LayerTrainer(session, training)
+                    .train(caches.inputs(), caches.targets(), checked);
+          } else {
+            GramStatistics statistics =
+                QuadraticStatistics.collect(
+                    fp,
+                    LayerRebuilder.preActivation(fp.bundle().graph(), layer),
+                    calibration,
+                    caches.inputs(),
+                    quadratic,
+                    LayerRebuilder.rebuildLinear(op, bias),
+                    weight,
+                    shape,
+                    caches.targets().sampleShape());
+            QuadraticLayerGraph form =
+                QuadraticLayerGraph.create(
+                    tf, training.quantizer(), w, statistics, config.recipe());
+            result = new QuadraticTrainer(session, form).train(checked);
+          }
           if (!allFinite(result.hardenedWeight())) {
             note = "non-finite weight after training; kept nearest";
           }
@@ -267,9 +291,25 @@ public final class AdaroundEngine {
           result == null ? 0 : result.softShare(),
           adaround ? result.changedFromNearest() : 0,
           adaround ? "adaround" : "nearest",
+          quadratic == null ? "minibatch" : "quadratic",
           note,
           (System.nanoTime() - start) / 1e9);
     }
+  }
+
+  /**
+   * The layer's patches when it learns from the quadratic form ({@link Objective#QUADRATIC} and
+   * {@link QuadraticChoice#cheaper}), else null.
+   */
+  private PatchLayout quadraticLayout(GraphOperation op, long[] shape, Shape outputSample) {
+    if (config.recipe().objective() != Objective.QUADRATIC) {
+      return null;
+    }
+    PatchLayout layout = LayerRebuilder.patchLayout(op, shape);
+    return layout != null
+            && QuadraticChoice.cheaper(layout, config.recipe().batchSize(), outputSample.size())
+        ? layout
+        : null;
   }
 
   /** Raised by the training listener to stop a layer whose loss is no longer finite. */
