@@ -40,7 +40,10 @@ import org.tensorflow.types.TFloat32;
  * <ol>
  *   <li>cache its input from the model whose earlier layers are already hardened ("asymmetric
  *       reconstruction") and its FP output {@code f(W x_fp + b)} from the untouched model;
- *   <li>learn V on the layer rebuilt in a small training graph, then harden ({@code V >= 0});
+ *   <li>learn V on the layer rebuilt in a small training graph, then harden ({@code V >= 0}): on
+ *       minibatches of the cached activations, or, under {@link Objective#QUADRATIC} where it is
+ *       cheaper, on the quadratic form of the pre-activation error over every calibration sample
+ *       ({@link QuadraticStatistics}, {@link QuadraticTrainer});
  *   <li>write the hardened weight into the quantized model.
  * </ol>
  *

@@ -12,9 +12,9 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * A layer's {@link GramStatistics} over the calibration samples: its cached inputs (from the
- * partly quantized model) against the FP model's pre-activation outputs, which are computed chunk
- * by chunk and not kept.
+ * A layer's {@link GramStatistics} over the calibration samples: its cached inputs (from the partly
+ * quantized model) against the FP model's pre-activation outputs, which are computed chunk by chunk
+ * and not kept.
  */
 final class QuadraticStatistics {
 
@@ -39,12 +39,7 @@ final class QuadraticStatistics {
     int[] start = {0};
     try (GramAccumulator sums =
         new GramAccumulator(
-            layout,
-            linear,
-            weight,
-            Shape.of(weightShape),
-            inputs.sampleShape(),
-            outputSample)) {
+            layout, linear, weight, Shape.of(weightShape), inputs.sampleShape(), outputSample)) {
       fp.forEachChunk(
           preActivation,
           calibration.samples(),

@@ -89,8 +89,7 @@ public record ConvPatches(
     if (!depthwise) {
       return tf.reshape(output, tf.constant(new long[] {1, -1, perGroupOut}));
     }
-    Operand<TFloat32> byChannel =
-        tf.reshape(output, tf.constant(new long[] {-1, in, perGroupOut}));
+    Operand<TFloat32> byChannel = tf.reshape(output, tf.constant(new long[] {-1, in, perGroupOut}));
     return tf.linalg.transpose(byChannel, tf.constant(new int[] {1, 0, 2}));
   }
 

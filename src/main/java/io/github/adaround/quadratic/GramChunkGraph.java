@@ -38,7 +38,8 @@ final class GramChunkGraph {
       Shape inputSample,
       Shape targetSample) {
     Ops tf = Ops.create(graph).withSubScope("gram");
-    this.input = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1).append(inputSample)));
+    this.input =
+        tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1).append(inputSample)));
     this.target =
         tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1).append(targetSample)));
     Operand<TFloat32> patches = layout.patches(tf, input);
@@ -47,8 +48,7 @@ final class GramChunkGraph {
     this.gram = tf.train.batchMatMul(patches, patches, TFloat32.class, BatchMatMul.adjX(true));
     this.cross = tf.train.batchMatMul(patches, error, TFloat32.class, BatchMatMul.adjX(true));
     Operand<TFloat64> wide = tf.dtypes.cast(error, TFloat64.class);
-    this.residual =
-        tf.reduceSum(tf.math.mul(wide, wide), tf.constant(new int[] {0, 1, 2}));
+    this.residual = tf.reduceSum(tf.math.mul(wide, wide), tf.constant(new int[] {0, 1, 2}));
     this.rows = tf.gather(tf.shape(patches), tf.constant(1), tf.constant(0));
   }
 }

@@ -52,11 +52,9 @@ public final class QuadraticReconstruction {
     Operand<TFloat32> product = gramTimes(tf, gram, delta, groups, depth, width);
     Operand<TFloat32> form =
         tf.reduceSum(
-            tf.math.mul(
-                delta, tf.math.add(product, tf.math.mul(ExactOps.constant(tf, 2f), cross))),
+            tf.math.mul(delta, tf.math.add(product, tf.math.mul(ExactOps.constant(tf, 2f), cross))),
             tf.constant(new int[] {0, 1, 2}));
-    Operand<TFloat32> sum =
-        tf.math.add(form, ExactOps.constant(tf, (float) statistics.residual()));
+    Operand<TFloat32> sum = tf.math.add(form, ExactOps.constant(tf, (float) statistics.residual()));
     double count =
         switch (reduction) {
           case SUM_CHANNELS_MEAN_BATCH -> statistics.rows();
@@ -70,7 +68,12 @@ public final class QuadraticReconstruction {
    * over depth (depthwise groups are small: {@code depth = kh * kw}).
    */
   private static Operand<TFloat32> gramTimes(
-      Ops tf, Operand<TFloat32> gram, Operand<TFloat32> delta, long groups, long depth, long width) {
+      Ops tf,
+      Operand<TFloat32> gram,
+      Operand<TFloat32> delta,
+      long groups,
+      long depth,
+      long width) {
     if (groups == 1) {
       Operand<TFloat32> product =
           tf.linalg.matMul(
@@ -79,8 +82,7 @@ public final class QuadraticReconstruction {
       return tf.reshape(product, tf.constant(new long[] {1, depth, width}));
     }
     return tf.reduceSum(
-        tf.math.mul(
-            tf.expandDims(gram, tf.constant(3)), tf.expandDims(delta, tf.constant(1))),
+        tf.math.mul(tf.expandDims(gram, tf.constant(3)), tf.expandDims(delta, tf.constant(1))),
         tf.constant(2));
   }
 }

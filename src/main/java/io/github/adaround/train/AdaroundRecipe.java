@@ -60,27 +60,33 @@ public record AdaroundRecipe(
   }
 
   public AdaroundRecipe withIterations(int value) {
-    return new AdaroundRecipe(value, batchSize, learningRate, loss, adam, seed, reportEvery, objective);
+    return new AdaroundRecipe(
+        value, batchSize, learningRate, loss, adam, seed, reportEvery, objective);
   }
 
   public AdaroundRecipe withBatchSize(int value) {
-    return new AdaroundRecipe(iterations, value, learningRate, loss, adam, seed, reportEvery, objective);
+    return new AdaroundRecipe(
+        iterations, value, learningRate, loss, adam, seed, reportEvery, objective);
   }
 
   public AdaroundRecipe withLearningRate(float value) {
-    return new AdaroundRecipe(iterations, batchSize, value, loss, adam, seed, reportEvery, objective);
+    return new AdaroundRecipe(
+        iterations, batchSize, value, loss, adam, seed, reportEvery, objective);
   }
 
   public AdaroundRecipe withLoss(LossConfig value) {
-    return new AdaroundRecipe(iterations, batchSize, learningRate, value, adam, seed, reportEvery, objective);
+    return new AdaroundRecipe(
+        iterations, batchSize, learningRate, value, adam, seed, reportEvery, objective);
   }
 
   public AdaroundRecipe withAdam(AdamConfig value) {
-    return new AdaroundRecipe(iterations, batchSize, learningRate, loss, value, seed, reportEvery, objective);
+    return new AdaroundRecipe(
+        iterations, batchSize, learningRate, loss, value, seed, reportEvery, objective);
   }
 
   public AdaroundRecipe withSeed(long value) {
-    return new AdaroundRecipe(iterations, batchSize, learningRate, loss, adam, value, reportEvery, objective);
+    return new AdaroundRecipe(
+        iterations, batchSize, learningRate, loss, adam, value, reportEvery, objective);
   }
 
   public AdaroundRecipe withReportEvery(int value) {

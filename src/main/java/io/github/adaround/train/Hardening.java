@@ -6,7 +6,9 @@ import java.util.List;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 
-/** The end of a layer's training: its hardened weight and what changed, as a {@link LayerResult}. */
+/**
+ * The end of a layer's training: its hardened weight and what changed, as a {@link LayerResult}.
+ */
 public final class Hardening {
 
   private Hardening() {}

@@ -22,7 +22,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.op.nn.Conv2d;
-import org.tensorflow.op.nn.DepthwiseConv2dNative;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -85,7 +84,13 @@ class QuadraticReconstructionTest {
             "EXPLICIT",
             List.of(0L, 0L, 2L, 1L, 0L, 1L, 0L, 0L)),
         depthwise("depthwise 3x3 SAME multiplier 2", 3, 2, 6, UNIT, "SAME"),
-        depthwise("depthwise 3x3 VALID stride 2 multiplier 1", 4, 1, 7, List.of(1L, 2L, 2L, 1L), "VALID"));
+        depthwise(
+            "depthwise 3x3 VALID stride 2 multiplier 1",
+            4,
+            1,
+            7,
+            List.of(1L, 2L, 2L, 1L),
+            "VALID"));
   }
 
   private static Arguments dense(
@@ -153,8 +158,7 @@ class QuadraticReconstructionTest {
         Operand<TFloat32> spread =
             tf.pad(
                 tf.reshape(w, tf.constant(new long[] {3, 1, 3, 1, in, out})),
-                tf.constant(
-                    new int[][] {{0, 0}, {0, gap}, {0, 0}, {0, gap}, {0, 0}, {0, 0}}),
+                tf.constant(new int[][] {{0, 0}, {0, gap}, {0, 0}, {0, gap}, {0, 0}, {0, 0}}),
                 tf.constant(0f));
         int size = (int) (3 * rate - (rate - 1));
         kernel =
@@ -219,8 +223,7 @@ class QuadraticReconstructionTest {
         long[] dims = r.get(0).shape().asArray();
         targetSample = Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
       }
-      GramStatistics statistics =
-          statistics(c, weight, inputs, targetValues, targetSample);
+      GramStatistics statistics = statistics(c, weight, inputs, targetValues, targetSample);
 
       Operand<TInt64> iteration = tf.constant(0L);
       Operand<TFloat32> direct =
@@ -234,8 +237,7 @@ class QuadraticReconstructionTest {
                   iteration)
               .reconstruction();
       Operand<TFloat32> quadratic =
-          QuadraticReconstruction.create(
-              tf, statistics, c.loss().reduction(), q.softOutput(), w);
+          QuadraticReconstruction.create(tf, statistics, c.loss().reduction(), q.softOutput(), w);
       Operand<TFloat32> directGradient = tf.gradients(direct, List.of(q.v())).dy(0);
       Operand<TFloat32> quadraticGradient = tf.gradients(quadratic, List.of(q.v())).dy(0);
 
