@@ -93,7 +93,7 @@ public final class AdaroundLoss {
   /**
    * As {@link #create}, with a reconstruction term built by the caller (for example {@code
    * io.github.adaround.quadratic.QuadraticReconstruction}, the same term over the whole calibration
-   * set), reduced as {@code config.reduction()} says.
+   * set), already reduced as {@code config.reduction()} says.
    *
    * @param reconstruction a scalar that depends on the soft-quantized weight
    */
