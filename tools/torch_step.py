@@ -12,7 +12,10 @@ PyTorch at its best: each case is timed in two child processes, with OpenBLAS's 
 default and with OPENBLAS_NUM_THREADS=1 (OpenBLAS threads on top of torch's intra-op threads can
 oversubscribe a small machine), and the faster is kept, with the setting that gave it.
 
-usage: tools/torch_step.py [--json] [--threads N] [--one-config]
+--bare times the step without the minibatch draw and the ReLU (one fixed minibatch, the bare
+layer): the step of ../shared/bench/torch_step.py, to check the two scripts against each other.
+
+usage: tools/torch_step.py [--json] [--threads N] [--bare] [--one-config]
 Needs PyTorch (Debian: apt-get install python3-torch libopenblas0-pthread; run with /usr/bin/python3).
 """
 import json
@@ -49,7 +52,7 @@ def default_steps(case):
     return int(max(30, min(400, 2e9 / flops_per_step(*case))))
 
 
-def time_case(conv, cin, cout, size, batch, steps):
+def time_case(conv, cin, cout, size, batch, steps, bare):
     g = torch.Generator().manual_seed(1)
     wshape = (cout, cin, 3, 3) if conv else (cout, cin)
     xshape = (CALIBRATION_SAMPLES, cin, size, size) if conv else (CALIBRATION_SAMPLES, cin)
@@ -57,7 +60,8 @@ def time_case(conv, cin, cout, size, batch, steps):
     inputs = torch.randn(xshape, generator=g)
 
     def layer(x, w):
-        return F.relu(F.conv2d(x, w, padding=1) if conv else F.linear(x, w))
+        y = F.conv2d(x, w, padding=1) if conv else F.linear(x, w)
+        return y if bare else F.relu(y)
 
     with torch.no_grad():
         targets = layer(inputs, weight)
@@ -73,13 +77,16 @@ def time_case(conv, cin, cout, size, batch, steps):
     draw = torch.Generator().manual_seed(0)
 
     def step():
-        batch_index = torch.randperm(CALIBRATION_SAMPLES, generator=draw)[:batch]
-        x, y = inputs[batch_index], targets[batch_index]
+        if bare:
+            x, y = inputs[:batch], targets[:batch]
+        else:
+            batch_index = torch.randperm(CALIBRATION_SAMPLES, generator=draw)[:batch]
+            x, y = inputs[batch_index], targets[batch_index]
         adam.zero_grad()
         h = torch.clamp(torch.sigmoid(v) * (ZETA - GAMMA) + GAMMA, 0, 1)
         soft = torch.clamp(floor + h, QMIN, QMAX) * scale
         out = layer(x, soft)
-        reconstruction = (out - y).pow(2).sum() / (out.numel() / out.shape[1])
+        reconstruction = F.mse_loss(out, y, reduction="sum") / (out.numel() / out.shape[1])
         rel = (iteration[0] - warm_end) / (iterations - warm_end)
         beta = 2 + 0.5 * (20 - 2) * (1 + math.cos(rel * math.pi))
         regularization = 0.01 * (1 - (2 * h - 1).abs().pow(beta)).sum()
@@ -98,17 +105,17 @@ def time_case(conv, cin, cout, size, batch, steps):
     return statistics.median(times)
 
 
-def one_config(threads):
+def one_config(threads, bare):
     torch.set_num_threads(threads)
     rows = []
     for name, case in CASES.items():
-        ms = time_case(*case, default_steps(case))
+        ms = time_case(*case, default_steps(case), bare)
         rows.append({"case": name, "ms_per_step": round(ms, 4),
                      "gflops_per_s": round(flops_per_step(*case) / ms / 1e6, 2)})
     return {"torch": torch.__version__, "threads": threads, "cases": rows}
 
 
-def best_of_configs(threads):
+def best_of_configs(threads, bare):
     best = {}
     for label, openblas in (("openblas-default", None), ("openblas-1-thread", "1")):
         env = dict(os.environ)
@@ -116,7 +123,7 @@ def best_of_configs(threads):
         if openblas:
             env["OPENBLAS_NUM_THREADS"] = openblas
         args = [sys.executable, os.path.abspath(__file__), "--one-config", "--json",
-                "--threads", str(threads)]
+                "--threads", str(threads)] + (["--bare"] if bare else [])
         out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
         run = json.loads(out.strip().splitlines()[-1])
         for row in run["cases"]:
@@ -127,7 +134,8 @@ def best_of_configs(threads):
 
 def main():
     threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
-    result = one_config(threads) if "--one-config" in sys.argv else best_of_configs(threads)
+    bare = "--bare" in sys.argv
+    result = one_config(threads, bare) if "--one-config" in sys.argv else best_of_configs(threads, bare)
     if "--json" in sys.argv:
         print(json.dumps(result))
         return
