@@ -55,9 +55,15 @@ public record BenchCase(String name, boolean conv, int in, int out, int size, in
 
   /** {@code relu(x W)} or {@code relu(conv2d(x, W, stride 1, SAME))}. */
   public LayerFunction layer() {
+    LayerFunction linear = linear();
+    return (tf, x, w) -> tf.nn.relu(linear.apply(tf, x, w));
+  }
+
+  /** {@code x W} or {@code conv2d(x, W, stride 1, SAME)}: the layer without its ReLU. */
+  public LayerFunction linear() {
     return conv
-        ? (tf, x, w) -> tf.nn.relu(tf.nn.conv2d(x, w, List.of(1L, 1L, 1L, 1L), "SAME"))
-        : (tf, x, w) -> tf.nn.relu(tf.linalg.matMul(x, w));
+        ? (tf, x, w) -> tf.nn.conv2d(x, w, List.of(1L, 1L, 1L, 1L), "SAME")
+        : (tf, x, w) -> tf.linalg.matMul(x, w);
   }
 
   /**

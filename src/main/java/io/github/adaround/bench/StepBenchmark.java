@@ -8,7 +8,6 @@ import io.github.adaround.train.AdaroundLayerGraph;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.SampleSet;
 import io.github.adaround.train.TrainingStep;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -55,7 +54,7 @@ public final class StepBenchmark {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       Operand<TFloat32> weight =
-          tf.constant(c.weightShape(), DataBuffers.of(normal(c.weightShape().size(), 0.1f, 1)));
+          tf.constant(c.weightShape(), DataBuffers.of(BenchSamples.weight(c)));
       AdaroundLayerGraph layer =
           AdaroundLayerGraph.create(
               tf,
@@ -69,9 +68,7 @@ public final class StepBenchmark {
       Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
       Operand<TFloat32> fp = c.layer().apply(tf, x, weight);
       try (Session session = threads.open(graph)) {
-        SampleSet inputs =
-            new SampleSet(
-                normal(CALIBRATION_SAMPLES * c.inputSample().size(), 1f, 2), c.inputSample());
+        SampleSet inputs = BenchSamples.inputs(c);
         SampleSet targets = fpOutputs(session, x, fp, inputs, c);
         session.run(layer.initialize());
         TrainingStep step = new TrainingStep(session, layer, inputs, targets);
@@ -102,17 +99,5 @@ public final class StepBenchmark {
         Result r = session.runner().feed(x, xs).fetch(fp).run()) {
       return new SampleSet(TensorData.floats(r.get(0)), c.outputSample());
     }
-  }
-
-  private static float[] normal(long n, float sd, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    float[] values = new float[Math.toIntExact(n)];
-    for (int i = 0; i < values.length; i++) {
-      // Box-Muller: the generator has no Gaussian draw of its own.
-      double u = 1 - random.nextDouble();
-      values[i] =
-          (float) (sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
-    }
-    return values;
   }
 }

@@ -9,10 +9,13 @@ import io.github.adaround.bench.CaseResult;
 import io.github.adaround.bench.MatMulPeak;
 import io.github.adaround.bench.ProductKernels;
 import io.github.adaround.bench.ProductKernels.KernelTimes;
+import io.github.adaround.bench.QuadraticStepBenchmark;
 import io.github.adaround.bench.StepBenchmark;
+import io.github.adaround.bench.TorchStep;
 import io.github.adaround.tf.OneDnn;
 import io.github.adaround.tf.SessionThreads;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +65,21 @@ final class BenchCommand implements Callable<Integer> {
   private boolean kernels;
 
   @Option(
+      names = "--torch",
+      description =
+          "Then time the same steps in PyTorch with tools/torch_step.py (each case with both"
+              + " OpenBLAS thread settings, the faster kept: PyTorch at its best) and print each"
+              + " case's ratio, ours / PyTorch (above 1: slower than PyTorch).")
+  private boolean torch;
+
+  @Option(
+      names = "--python",
+      paramLabel = "FILE",
+      defaultValue = "/usr/bin/python3",
+      description = "The Python with PyTorch that --torch runs (default: ${DEFAULT-VALUE}).")
+  private Path python;
+
+  @Option(
       names = "--intra-op-threads",
       paramLabel = "N",
       description = "TF threads within one kernel (default: 0, TF's choice).")
@@ -84,16 +102,34 @@ final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
-    StepBenchmark benchmark = new StepBenchmark(threads, WARM_UP, REPEATS);
-    List<CaseResult> results = new ArrayList<>();
-    for (BenchCase c : BenchCase.ALL) {
-      results.add(benchmark.measure(c, steps == null ? defaultSteps(c) : steps));
+    TorchStep torchStep = new TorchStep(python, toolsFolder().resolve("torch_step.py"));
+    if (torch) {
+      try {
+        torchStep.check();
+      } catch (IllegalStateException e) {
+        throw new UserException("--torch: " + e.getMessage());
+      }
     }
-    Measured measured =
-        new Measured(
-            results,
-            MatMulPeak.gflopsPerSecond(threads, PEAK_SIZE, PEAK_REPEATS),
-            kernels ? KernelReport.measure(threads) : null);
+    StepBenchmark benchmark = new StepBenchmark(threads, WARM_UP, REPEATS);
+    QuadraticStepBenchmark quadratic = new QuadraticStepBenchmark(threads, WARM_UP, REPEATS);
+    List<CaseResult> results = new ArrayList<>();
+    Map<BenchCase, Double> quadraticMs = new LinkedHashMap<>();
+    for (BenchCase c : BenchCase.ALL) {
+      int n = steps == null ? defaultSteps(c) : steps;
+      results.add(benchmark.measure(c, n));
+      quadratic.measure(c, n).ifPresent(ms -> quadraticMs.put(c, ms));
+    }
+    double peak = MatMulPeak.gflopsPerSecond(threads, PEAK_SIZE, PEAK_REPEATS);
+    KernelReport kernelReport = kernels ? KernelReport.measure(threads) : null;
+    Map<String, TorchStep.Figure> torchFigures = null;
+    if (torch) {
+      try {
+        torchFigures = torchStep.measure(Runtime.getRuntime().availableProcessors());
+      } catch (IllegalStateException e) {
+        throw new UserException("--torch: " + e.getMessage());
+      }
+    }
+    Measured measured = new Measured(results, quadraticMs, peak, kernelReport, torchFigures);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(measured.toJson());
@@ -101,6 +137,15 @@ final class BenchCommand implements Callable<Integer> {
       measured.print(out);
     }
     return 0;
+  }
+
+  /**
+   * The folder of {@code tools/torch_step.py}: {@code tools/} of the checkout that {@code
+   * tools/adaround} runs from (it sets {@code adaround.home}), else of the working directory.
+   */
+  private static Path toolsFolder() {
+    String home = System.getProperty("adaround.home");
+    return (home == null ? Path.of("") : Path.of(home)).resolve("tools");
   }
 
   /** About 2 GFLOP per repeat, 30 to 400 steps: the rule of {@code torch_step.py}. */
@@ -135,9 +180,16 @@ final class BenchCommand implements Callable<Integer> {
    * What one bench run measured.
    *
    * @param peak GFLOP/s of the large MatMul
+   * @param quadraticMs ms per step of the quadratic objective, for the cases where it is chosen
    * @param kernels what {@code --kernels} adds; null without it
+   * @param torch PyTorch's figures by case name ({@code --torch}); null without it
    */
-  private record Measured(List<CaseResult> results, double peak, KernelReport kernels) {
+  private record Measured(
+      List<CaseResult> results,
+      Map<BenchCase, Double> quadraticMs,
+      double peak,
+      KernelReport kernels,
+      Map<String, TorchStep.Figure> torch) {
 
     String toJson() {
       JsonArray cases = new JsonArray();
@@ -152,6 +204,16 @@ final class BenchCommand implements Callable<Integer> {
           o.addProperty("forward_ms", round(k.forwardMs(), 4));
           o.addProperty("weight_gradient_ms", round(k.weightGradientMs(), 4));
         }
+        Double quadratic = quadraticMs.get(r.benchCase());
+        if (quadratic != null) {
+          o.addProperty("quadratic_ms_per_step", round(quadratic, 4));
+        }
+        TorchStep.Figure t = torchFigure(r);
+        if (t != null) {
+          o.addProperty("torch_ms_per_step", t.msPerStep());
+          o.addProperty("torch_config", t.config());
+          o.addProperty("ratio_to_torch", round(r.msPerStep() / t.msPerStep(), 3));
+        }
         cases.add(o);
       }
       JsonObject root = new JsonObject();
@@ -165,6 +227,10 @@ final class BenchCommand implements Callable<Integer> {
       return new Gson().toJson(root);
     }
 
+    private TorchStep.Figure torchFigure(CaseResult r) {
+      return torch == null ? null : torch.get(r.benchCase().name());
+    }
+
     void print(PrintWriter out) {
       out.printf(
           "peak: one %dx%dx%d MatMul in TF, %.1f GFLOP/s (median of %d)%n",
@@ -175,7 +241,9 @@ final class BenchCommand implements Callable<Integer> {
               + REPEATS
               + " repeats");
       out.printf("%-26s %10s %10s %8s", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
-      out.println(kernels == null ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
+      out.printf(kernels == null ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
+      out.printf(" %12s", "QUADRATIC MS");
+      out.println(torch == null ? "" : String.format(" %10s %9s", "TORCH MS", "RATIO"));
       for (CaseResult r : results) {
         out.printf(
             "%-26s %10.3f %10.1f %7.0f%%",
@@ -183,12 +251,28 @@ final class BenchCommand implements Callable<Integer> {
             r.msPerStep(),
             r.gflopsPerSecond(),
             100 * r.gflopsPerSecond() / peak);
-        if (kernels == null) {
-          out.println();
-        } else {
+        if (kernels != null) {
           KernelTimes k = kernels.products().get(r.benchCase());
-          out.printf(" %10.3f %10.3f%n", k.forwardMs(), k.weightGradientMs());
+          out.printf(" %10.3f %10.3f", k.forwardMs(), k.weightGradientMs());
         }
+        Double quadratic = quadraticMs.get(r.benchCase());
+        out.print(
+            quadratic == null ? String.format(" %12s", "-") : String.format(" %12.3f", quadratic));
+        TorchStep.Figure t = torchFigure(r);
+        out.println(
+            t == null
+                ? ""
+                : String.format(
+                    " %10.3f %9.2f  (%s)",
+                    t.msPerStep(), r.msPerStep() / t.msPerStep(), t.config()));
+      }
+      out.println(
+          "QUADRATIC MS: a step of --objective quadratic where the engine chooses it"
+              + " (pre-activation error over all 256 samples; another recipe)");
+      if (torch != null) {
+        out.println(
+            "TORCH MS: tools/torch_step.py, PyTorch at its best of both OpenBLAS settings; RATIO:"
+                + " ours / PyTorch, above 1 slower");
       }
       if (kernels != null) {
         out.printf(

@@ -21,6 +21,7 @@ import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.LossReport;
+import io.github.adaround.train.Objective;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -132,6 +133,17 @@ final class QuantizeCommand implements Callable<Integer> {
       defaultValue = "32",
       description = "Calibration samples per iteration (default: ${DEFAULT-VALUE}).")
   private int batch;
+
+  @Option(
+      names = "--objective",
+      defaultValue = "minibatch",
+      paramLabel = "minibatch|quadratic",
+      description =
+          "minibatch: the paper's loss, the layer output after its activation on --batch random"
+              + " samples per iteration; quadratic: where a step of it is cheaper (convolutions),"
+              + " the output before the activation over all calibration samples, as a quadratic"
+              + " form from Gram matrices computed once per layer (default: ${DEFAULT-VALUE}).")
+  private String objective;
 
   @Option(
       names = "--learning-rate",
@@ -317,6 +329,14 @@ final class QuantizeCommand implements Callable<Integer> {
           case "codes" -> Storage.CODES;
           default -> throw new UserException("--storage must be float or codes, got " + storage);
         };
+    Objective learnt =
+        switch (objective) {
+          case "minibatch" -> Objective.MINIBATCH;
+          case "quadratic" -> Objective.QUADRATIC;
+          default ->
+              throw new UserException(
+                  "--objective must be minibatch or quadratic, got " + objective);
+        };
     if (iterations < 1) {
       throw new UserException("--iterations must be at least 1");
     }
@@ -339,6 +359,7 @@ final class QuantizeCommand implements Callable<Integer> {
               .withBatchSize(batch)
               .withLearningRate(learningRate)
               .withSeed(seed)
+              .withObjective(learnt)
               .withReportEvery(Math.max(1, Math.min(100, iterations / 50)));
       return QuantizeConfig.DEFAULT
           .withBits(bits)

@@ -5,6 +5,11 @@ import io.github.adaround.activation.QDropInput;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
+import io.github.adaround.quadratic.GramStatistics;
+import io.github.adaround.quadratic.PatchLayout;
+import io.github.adaround.quadratic.QuadraticChoice;
+import io.github.adaround.quadratic.QuadraticLayerGraph;
+import io.github.adaround.quadratic.QuadraticTrainer;
 import io.github.adaround.quant.MseScaleSearch;
 import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.source.ModelSource;
@@ -14,6 +19,7 @@ import io.github.adaround.train.AdaroundLayerGraph;
 import io.github.adaround.train.LayerFunction;
 import io.github.adaround.train.LayerResult;
 import io.github.adaround.train.LayerTrainer;
+import io.github.adaround.train.Objective;
 import io.github.adaround.train.Samples;
 import io.github.adaround.train.TrainingListener;
 import java.io.IOException;
@@ -39,7 +45,10 @@ import org.tensorflow.types.TFloat32;
  * <ol>
  *   <li>cache its input from the model whose earlier layers are already hardened ("asymmetric
  *       reconstruction") and its FP output {@code f(W x_fp + b)} from the untouched model;
- *   <li>learn V on the layer rebuilt in a small training graph, then harden ({@code V >= 0});
+ *   <li>learn V on the layer rebuilt in a small training graph, then harden ({@code V >= 0}): on
+ *       minibatches of the cached activations, or, under {@link Objective#QUADRATIC} where it is
+ *       cheaper, on the quadratic form of the pre-activation error over every calibration sample
+ *       ({@link QuadraticStatistics}, {@link QuadraticTrainer});
  *   <li>write the hardened weight into the quantized model.
  * </ol>
  *
@@ -355,22 +364,43 @@ public final class AdaroundEngine {
               scale);
       session.run(training.initialize());
       float[] nearest = fetch(session, training.quantizer().nearestOutput());
+      PatchLayout quadratic =
+          qdrop == null && layer.batchNorm() == null
+              ? quadraticLayout(op, shape, caches.targets().sampleShape())
+              : null;
       LayerResult result = null;
       String note = null;
       if (!config.nearest()) {
+        TrainingListener checked =
+            report -> {
+              if (!Float.isFinite(report.reconstruction())
+                  || !Float.isFinite(report.regularization())) {
+                throw new NonFiniteLoss(report.iteration());
+              }
+              heard.onReport(report);
+            };
         try {
-          result =
-              new LayerTrainer(session, training)
-                  .train(
-                      caches.inputs(),
-                      caches.targets(),
-                      report -> {
-                        if (!Float.isFinite(report.reconstruction())
-                            || !Float.isFinite(report.regularization())) {
-                          throw new NonFiniteLoss(report.iteration());
-                        }
-                        heard.onReport(report);
-                      });
+          if (quadratic == null) {
+            result =
+                new LayerTrainer(session, training)
+                    .train(caches.inputs(), caches.targets(), checked);
+          } else {
+            GramStatistics statistics =
+                QuadraticStatistics.collect(
+                    fp,
+                    LayerRebuilder.preActivation(fp.graph(), layer),
+                    calibration,
+                    caches.inputs(),
+                    quadratic,
+                    LayerRebuilder.rebuildLinear(op, bias),
+                    weight,
+                    shape,
+                    caches.targets().sampleShape());
+            QuadraticLayerGraph form =
+                QuadraticLayerGraph.create(
+                    tf, training.quantizer(), w, statistics, config.recipe());
+            result = new QuadraticTrainer(session, form).train(checked);
+          }
           if (!allFinite(result.hardenedWeight())) {
             note = "non-finite weight after training; kept nearest";
           }
@@ -441,6 +471,7 @@ public final class AdaroundEngine {
           result == null ? 0 : result.softShare(),
           adaround ? result.changedFromNearest() : 0,
           adaround ? "adaround" : "nearest",
+          quadratic == null ? "minibatch" : "quadratic",
           note,
           (System.nanoTime() - start) / 1e9);
     }
@@ -470,6 +501,22 @@ public final class AdaroundEngine {
         fp.read(layer.weight()),
         layer.bias() == null ? null : fp.read(layer.bias()),
         batchNormOf(fp, layer, op));
+  }
+
+  /**
+   * The layer's patches when it learns from the quadratic form ({@link Objective#QUADRATIC} and
+   * {@link QuadraticChoice#cheaper}), else null. The caller asks only for layers without a batch
+   * norm and without QDrop: the form is of the layer's own linear output on fixed inputs.
+   */
+  private PatchLayout quadraticLayout(GraphOperation op, long[] shape, Shape outputSample) {
+    if (config.recipe().objective() != Objective.QUADRATIC) {
+      return null;
+    }
+    PatchLayout layout = LayerRebuilder.patchLayout(op, shape);
+    return layout != null
+            && QuadraticChoice.cheaper(layout, config.recipe().batchSize(), outputSample.size())
+        ? layout
+        : null;
   }
 
   /** Raised by the training listener to stop a layer whose loss is no longer finite. */

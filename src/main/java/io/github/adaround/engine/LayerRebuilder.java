@@ -1,12 +1,16 @@
 package io.github.adaround.engine;
 
 import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.quadratic.ConvPatches;
+import io.github.adaround.quadratic.DensePatches;
+import io.github.adaround.quadratic.PatchLayout;
 import io.github.adaround.train.LayerFunction;
 import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
@@ -58,15 +62,64 @@ final class LayerRebuilder {
           "layer " + layer.name() + ": activation " + activation + " is not supported");
     }
     float leakyAlpha = "LeakyRelu".equals(activation) ? leakyAlpha(op, layer) : 0f;
+    LayerFunction linear = rebuildLinear(op, bias);
+    return (tf, x, w) -> {
+      Operand<TFloat32> y = linear.apply(tf, x, w);
+      if (batchNorm != null) {
+        y = tf.math.add(tf.math.mul(y, vector(tf, batchNorm.a())), vector(tf, batchNorm.c()));
+      }
+      return activation == null ? y : LayerActivation.apply(tf, activation, leakyAlpha, y);
+    };
+  }
+
+  /** The layer up to its bias, without its activation: {@code W x + b}. */
+  static LayerFunction rebuildLinear(GraphOperation op, float[] bias) {
     return (tf, x, w) -> {
       Operand<TFloat32> y = linear(tf, op, x, w);
       if (bias != null) {
         y = tf.nn.biasAdd(y, vector(tf, bias));
       }
-      if (batchNorm != null) {
-        y = tf.math.add(tf.math.mul(y, vector(tf, batchNorm.a())), vector(tf, batchNorm.c()));
+      return y;
+    };
+  }
+
+  /** The tensor that enters the layer's activation, or its output when it has none. */
+  static String preActivation(Graph graph, QuantizableLayer layer) {
+    if (layer.activation() == null) {
+      return layer.output();
+    }
+    String tensor = layer.output();
+    Output<?> input = graph.operationOrThrow(tensor.substring(0, tensor.lastIndexOf(':'))).input(0);
+    return input.op().name() + ":" + input.index();
+  }
+
+  /**
+   * The layer as products of patches ({@link PatchLayout}), or null for a MatMul that transposes
+   * its input.
+   */
+  static PatchLayout patchLayout(GraphOperation op, long[] shape) {
+    var attributes = op.attributes();
+    return switch (op.type()) {
+      case "Conv2D", "DepthwiseConv2dNative" ->
+          new ConvPatches(
+              shape[0],
+              shape[1],
+              shape[2],
+              shape[3],
+              op.type().equals("DepthwiseConv2dNative"),
+              boxed(attributes.getAttrIntList("strides")),
+              boxed(attributes.getAttrIntList("dilations")),
+              attributes.getAttrString("padding"),
+              boxed(attributes.getAttrIntList("explicit_paddings")));
+      case "MatMul" -> {
+        if (attributes.getAttrBool("transpose_a")) {
+          yield null;
+        }
+        boolean transposed = attributes.getAttrBool("transpose_b");
+        yield new DensePatches(
+            transposed ? shape[1] : shape[0], transposed ? shape[0] : shape[1], transposed);
       }
-      return activation == null ? y : LayerActivation.apply(tf, activation, leakyAlpha, y);
+      default -> throw new IllegalArgumentException("not a quantizable op: " + op.type());
     };
   }
 

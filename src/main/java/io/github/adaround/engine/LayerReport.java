@@ -17,6 +17,8 @@ package io.github.adaround.engine;
  * @param softShare share of {@code h(V)} strictly between 0 and 1 before hardening
  * @param changedFromNearest weights whose integer differs from rounding to nearest
  * @param rounding what was exported: {@code adaround} or {@code nearest}
+ * @param objective what AdaRound learnt from: {@code minibatch} (the output after the activation on
+ *     minibatches) or {@code quadratic} (the pre-activation error over the whole calibration set)
  * @param note why nearest was kept although AdaRound ran, or null
  * @param seconds wall time of the layer
  */
@@ -33,5 +35,6 @@ public record LayerReport(
     double softShare,
     long changedFromNearest,
     String rounding,
+    String objective,
     String note,
     double seconds) {}

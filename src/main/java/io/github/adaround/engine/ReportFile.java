@@ -50,6 +50,7 @@ final class ReportFile {
     r.addProperty("beta_end", recipe.loss().betaEnd());
     r.addProperty("reduction", recipe.loss().reduction().name().toLowerCase());
     r.addProperty("seed", recipe.seed());
+    r.addProperty("objective", recipe.objective().name().toLowerCase());
     root.add("recipe", r);
 
     JsonArray list = new JsonArray();
@@ -73,6 +74,7 @@ final class ReportFile {
       o.addProperty("soft_share_before_hardening", layer.softShare());
       o.addProperty("changed_from_nearest", layer.changedFromNearest());
       o.addProperty("rounding", layer.rounding());
+      o.addProperty("objective", layer.objective());
       if (layer.note() != null) {
         o.addProperty("note", layer.note());
       }

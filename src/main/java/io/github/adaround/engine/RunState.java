@@ -154,6 +154,7 @@ public final class RunState {
     o.addProperty("soft_share_bits", Double.doubleToRawLongBits(r.softShare()));
     o.addProperty("changed_from_nearest", r.changedFromNearest());
     o.addProperty("rounding", r.rounding());
+    o.addProperty("objective", r.objective());
     if (r.note() != null) {
       o.addProperty("note", r.note());
     }
@@ -181,6 +182,7 @@ public final class RunState {
         Double.longBitsToDouble(o.get("soft_share_bits").getAsLong()),
         o.get("changed_from_nearest").getAsLong(),
         o.get("rounding").getAsString(),
+        o.get("objective").getAsString(),
         note == null ? null : note.getAsString(),
         o.get("seconds").getAsDouble());
   }

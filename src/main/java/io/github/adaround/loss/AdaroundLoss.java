@@ -32,10 +32,10 @@ public final class AdaroundLoss {
       Ops tf,
       LossConfig config,
       BetaSchedule schedule,
-      Operand<TFloat32> quantizedOutput,
-      Operand<TFloat32> target,
+      Operand<TFloat32> reconstruction,
       Operand<TFloat32> rounding,
       Operand<TInt64> iteration) {
+    this.reconstruction = reconstruction;
     Ops checked =
         tf.withControlDependencies(
             List.of(
@@ -47,9 +47,6 @@ public final class AdaroundLoss {
                         tf.constant(schedule.maxIter())))));
     Operand<TFloat64> it = checked.dtypes.cast(iteration, TFloat64.class);
     this.beta = tf.withName("beta").dtypes.cast(schedule.beta(checked, it), TFloat32.class);
-    this.reconstruction =
-        reconstruction(
-            tf.withSubScope("reconstruction"), config.reduction(), quantizedOutput, target);
 
     // lambda * sum(1 - |2h - 1|^beta), in the reference's operation order.
     Operand<TFloat32> distance =
@@ -82,12 +79,36 @@ public final class AdaroundLoss {
       Operand<TFloat32> target,
       Operand<TFloat32> rounding,
       Operand<TInt64> iteration) {
+    Ops scoped = tf.withSubScope("adaround_loss");
+    return new AdaroundLoss(
+        scoped,
+        config,
+        new BetaSchedule(config, maxIter),
+        reconstruction(
+            scoped.withSubScope("reconstruction"), config.reduction(), quantizedOutput, target),
+        rounding,
+        iteration);
+  }
+
+  /**
+   * As {@link #create}, with a reconstruction term built by the caller (for example {@code
+   * io.github.adaround.quadratic.QuadraticReconstruction}, the same term over the whole calibration
+   * set), already reduced as {@code config.reduction()} says.
+   *
+   * @param reconstruction a scalar that depends on the soft-quantized weight
+   */
+  public static AdaroundLoss createWithReconstruction(
+      Ops tf,
+      LossConfig config,
+      long maxIter,
+      Operand<TFloat32> reconstruction,
+      Operand<TFloat32> rounding,
+      Operand<TInt64> iteration) {
     return new AdaroundLoss(
         tf.withSubScope("adaround_loss"),
         config,
         new BetaSchedule(config, maxIter),
-        quantizedOutput,
-        target,
+        reconstruction,
         rounding,
         iteration);
   }

@@ -1,9 +1,7 @@
 package io.github.adaround.train;
 
-import io.github.adaround.tf.TensorData;
 import java.util.ArrayList;
 import java.util.List;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 
@@ -52,33 +50,7 @@ public final class LayerTrainer {
         step.run(it);
       }
     }
-    return harden(reports);
-  }
-
-  private LayerResult harden(List<LossReport> reports) {
-    var q = graph.quantizer();
-    try (Result r =
-        session
-            .runner()
-            .fetch(q.softRoundingValue())
-            .fetch(q.hardOutput())
-            .fetch(q.nearestOutput())
-            .run()) {
-      float[] h = TensorData.floats(r.get(0));
-      float[] hard = TensorData.floats(r.get(1));
-      float[] nearest = TensorData.floats(r.get(2));
-      long soft = 0;
-      long changed = 0;
-      for (int i = 0; i < h.length; i++) {
-        if (h[i] > 0f && h[i] < 1f) {
-          soft++;
-        }
-        if (hard[i] != nearest[i]) {
-          changed++;
-        }
-      }
-      return new LayerResult(hard, (double) soft / h.length, changed, reports);
-    }
+    return Hardening.harden(session, graph.quantizer(), reports);
   }
 
   private static void checkFits(String what, Samples samples, Shape shape) {

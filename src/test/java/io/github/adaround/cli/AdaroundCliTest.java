@@ -71,9 +71,32 @@ class AdaroundCliTest {
       assertTrue(c.get("gflops_per_s").getAsDouble() > 0, c.toString());
       assertTrue(c.get("forward_ms").getAsDouble() > 0, c.toString());
       assertTrue(c.get("weight_gradient_ms").getAsDouble() > 0, c.toString());
+      // The quadratic objective's step, where the engine would choose it: where a patch has
+      // fewer values than a minibatch has output positions (the convolutions, the 16-input Dense).
+      BenchCase benchCase =
+          BenchCase.ALL.stream()
+              .filter(b -> b.name().equals(c.get("case").getAsString()))
+              .findFirst()
+              .orElseThrow();
+      assertEquals(
+          benchCase.conv() || benchCase.in() < benchCase.batch(),
+          c.has("quadratic_ms_per_step"),
+          c.toString());
     }
     // Every case, in order; BenchCaseTest pins their exact names.
     assertEquals(BenchCase.ALL.stream().map(BenchCase::name).toList(), names);
+  }
+
+  @Test
+  void benchRefusesTorchWithoutPyTorchBeforeTimingAnything() {
+    Path python = dir.resolve("no-python");
+
+    assertOneLineError(
+        run("bench", "--torch", "--python", python.toString()),
+        1,
+        "adaround bench: --torch: "
+            + python
+            + " cannot import torch (apt-get install python3-torch libopenblas0-pthread)");
   }
 
   @Test

@@ -101,6 +101,9 @@ class QuantizeCommandTest {
         quantize(fresh, "--grid", "best"),
         "adaround quantize: --grid must be minmax or mse, got best");
     assertOneLine(
+        quantize(fresh, "--objective", "fullbatch"),
+        "adaround quantize: --objective must be minibatch or quadratic, got fullbatch");
+    assertOneLine(
         quantize(fresh, "--storage", "int4"),
         "adaround quantize: --storage must be float or codes, got int4");
     assertOneLine(

@@ -216,6 +216,49 @@ class AdaroundEngineTest {
   }
 
   @Test
+  void theQuadraticObjectiveLearnsTheConvolutionsFromTheWholeSetReproducibly(@TempDir Path dir)
+      throws Exception {
+    QuantizeConfig config =
+        QuantizeConfig.DEFAULT
+            .withPerChannel(true)
+            .withKeepBest(false)
+            .withRecipe(AdaroundRecipe.QUADRATIC.withIterations(300));
+    List<LayerReport> reports = quantize(config, dir.resolve("a"));
+    quantize(config, dir.resolve("b"));
+
+    assertEquals(
+        digests(dir.resolve("a").resolve("variables")),
+        digests(dir.resolve("b").resolve("variables")),
+        "the same inputs, options and seed give the same bytes");
+    assertEquals(
+        Files.readString(dir.resolve("a").resolve("encodings.json")),
+        Files.readString(dir.resolve("b").resolve("encodings.json")));
+    Map<String, String> objectives = new TreeMap<>();
+    for (LayerReport r : reports) {
+      objectives.put(r.weight(), r.objective());
+    }
+    // The convolutions read 784 or 196 positions per sample, the Dense layers one: a minibatch
+    // step of 32 Dense samples is cheaper than the 3136- and 128-input quadratic forms.
+    assertEquals(
+        Map.of(
+            "conv1/kernel", "quadratic",
+            "dw/depthwise_kernel", "quadratic",
+            "pw/kernel", "quadratic",
+            "dense1/kernel", "minibatch",
+            "logits/kernel", "minibatch"),
+        objectives);
+    for (LayerReport r : reports) {
+      assertTrue(
+          r.adaroundError() < r.nearestError(),
+          r.weight() + ": AdaRound's output error is below nearest's");
+    }
+    JsonObject report =
+        JsonParser.parseString(Files.readString(dir.resolve("a").resolve("report.json")))
+            .getAsJsonObject();
+    assertEquals("quadratic", report.getAsJsonObject("recipe").get("objective").getAsString());
+  }
+
+  @Test
   void keepBestExportsNearestWhereAdaroundEndsUpWorse(@TempDir Path dir) throws Exception {
     // A learning rate of 100 throws V about: the hardened rounding is worse than nearest.
     QuantizeConfig wild =
