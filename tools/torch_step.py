@@ -13,7 +13,8 @@ default and with OPENBLAS_NUM_THREADS=1 (OpenBLAS threads on top of torch's intr
 oversubscribe a small machine), and the faster is kept, with the setting that gave it.
 
 --bare times the step without the minibatch draw and the ReLU (one fixed minibatch, the bare
-layer): the step of ../shared/bench/torch_step.py, to check the two scripts against each other.
+layer): the step of the project steering's own torch_step.py (bench/ of its shared folder), to
+check the two scripts against each other.
 
 usage: tools/torch_step.py [--json] [--threads N] [--bare] [--one-config]
 Needs PyTorch (Debian: apt-get install python3-torch libopenblas0-pthread; run with /usr/bin/python3).

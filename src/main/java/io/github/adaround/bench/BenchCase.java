@@ -7,8 +7,8 @@ import org.tensorflow.ndarray.Shape;
 /**
  * One layer whose AdaRound step is timed: a Dense layer ({@code [batch, in] x [in, out]}) or a 3x3
  * Conv2D with SAME padding on NHWC inputs ({@code [batch, size, size, in]}, kernel {@code [3, 3,
- * in, out]}), each followed by ReLU and no bias. The same cases as {@code
- * ../shared/bench/torch_step.py}.
+ * in, out]}), each followed by ReLU and no bias. The same cases as {@code tools/torch_step.py}
+ * and the project steering's own PyTorch step script.
  *
  * @param name the case's name, as printed
  * @param conv a 3x3 convolution (else Dense)
