@@ -1,7 +1,9 @@
 package io.github.adaround.source;
 
+import io.github.adaround.tf.TensorData;
 import java.util.List;
 import org.tensorflow.Graph;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 
@@ -49,5 +51,15 @@ abstract class AbstractModelSource implements ModelSource {
   @Override
   public final List<String> outputTensors() {
     return signature.outputs();
+  }
+
+  /**
+   * The float32 value that {@link #session()} computes for {@code fetched}, a tensor or an op (its
+   * first output), such as a {@code VariableV2} or a read of a resource variable.
+   */
+  final float[] fetchFloats(String fetched) {
+    try (Result r = session.runner().fetch(fetched).run()) {
+      return TensorData.floats(r.get(0));
+    }
   }
 }

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Optional;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
@@ -34,9 +33,7 @@ final class FlatSavedModel extends AbstractModelSource {
   public float[] read(String weight) {
     GraphOperation op = bundle.graph().operationOrThrow(weight);
     String fetched = op.type().equals("VarHandleOp") ? existingRead(op) : weight;
-    try (Result r = bundle.session().runner().fetch(fetched).run()) {
-      return TensorData.floats(r.get(0));
-    }
+    return fetchFloats(fetched);
   }
 
   private static String existingRead(GraphOperation handle) {
