@@ -3,9 +3,9 @@ package io.github.adaround.quadratic;
 import io.github.adaround.loss.AdaroundLoss;
 import io.github.adaround.quant.AdaroundFakeQuantizer;
 import io.github.adaround.tf.OpNames;
+import io.github.adaround.train.AdamOnV;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.VAdamStep;
-import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -59,12 +59,9 @@ public final class QuadraticLayerGraph {
             reconstruction,
             quantizer.softRoundingValue(),
             iteration);
-    this.adam =
-        VAdamStep.create(t, loss.total(), quantizer.v(), recipe.adam(), recipe.learningRate());
-    this.initialize =
-        t.withControlDependencies(List.of(quantizer.observe(), adam.reset()))
-            .withName("initialize")
-            .noOp();
+    AdamOnV adamOnV = AdamOnV.create(t, loss, quantizer, recipe);
+    this.adam = adamOnV.adam();
+    this.initialize = adamOnV.initialize();
   }
 
   /**

@@ -8,11 +8,13 @@ import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 
 /**
- * The signature whose input the engine feeds: its one input tensor and shape, and its outputs.
+ * The signature whose input the engine feeds: its one input tensor and shape, and its outputs. A
+ * SavedModel's comes from its {@code SignatureDef} ({@link #of}); a frozen or live graph's is the
+ * tensors it is fed and read at.
  *
  * @param input the input tensor, e.g. {@code serving_default_input_1:0}
  * @param inputShape its shape, {@code -1} where any size goes
- * @param outputs the output tensors, in the signature's key order
+ * @param outputs the output tensors, in the signature's key order (a graph's: as named)
  */
 record ChosenSignature(String input, Shape inputShape, List<String> outputs) {
 

@@ -4,13 +4,9 @@ import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
-import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -20,42 +16,16 @@ import org.tensorflow.types.TFloat32;
  * the loaded graph is the calibration graph, weights are read and written without adding ops, and
  * the export rebuilds the SavedModel from the session with the input's signatures.
  */
-final class FlatSavedModel implements ModelSource {
+final class FlatSavedModel extends AbstractModelSource {
 
   private final Path dir;
   private final SavedModelBundle bundle;
-  private final ChosenSignature signature;
 
   /** Takes ownership of {@code bundle}, loaded from {@code dir}. */
   FlatSavedModel(Path dir, SavedModelBundle bundle, String key) {
+    super(bundle.graph(), bundle.session(), ChosenSignature.of(bundle.metaGraphDef(), key));
     this.dir = dir;
     this.bundle = bundle;
-    this.signature = ChosenSignature.of(bundle.metaGraphDef(), key);
-  }
-
-  @Override
-  public Graph graph() {
-    return bundle.graph();
-  }
-
-  @Override
-  public Session session() {
-    return bundle.session();
-  }
-
-  @Override
-  public String inputTensor() {
-    return signature.input();
-  }
-
-  @Override
-  public Shape inputShape() {
-    return signature.inputShape();
-  }
-
-  @Override
-  public List<String> outputTensors() {
-    return signature.outputs();
   }
 
   /** A {@code VariableV2} is fetched itself, a resource variable through a read the graph has. */
@@ -63,9 +33,7 @@ final class FlatSavedModel implements ModelSource {
   public float[] read(String weight) {
     GraphOperation op = bundle.graph().operationOrThrow(weight);
     String fetched = op.type().equals("VarHandleOp") ? existingRead(op) : weight;
-    try (Result r = bundle.session().runner().fetch(fetched).run()) {
-      return TensorData.floats(r.get(0));
-    }
+    return fetchFloats(fetched);
   }
 
   private static String existingRead(GraphOperation handle) {

@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -37,33 +36,18 @@ import org.tensorflow.types.TFloat32;
  * {@code GraphDef} with the values of the written constants replaced and nothing else changed,
  * under the input's file name.
  */
-final class FrozenGraph implements ModelSource {
+final class FrozenGraph extends AbstractModelSource {
 
   private final Path file;
   private final GraphDef original;
-  private final Graph graph;
-  private final Session session;
-  private final String input;
-  private final Shape inputShape;
-  private final List<String> outputs;
   private final Map<String, float[]> written = new HashMap<>();
   private final Set<String> folded = new HashSet<>();
 
   private FrozenGraph(
-      Path file,
-      GraphDef original,
-      Graph graph,
-      Session session,
-      String input,
-      Shape inputShape,
-      List<String> outputs) {
+      Path file, GraphDef original, Graph graph, Session session, ChosenSignature signature) {
+    super(graph, session, signature);
     this.file = file;
     this.original = original;
-    this.graph = graph;
-    this.session = session;
-    this.input = input;
-    this.inputShape = inputShape;
-    this.outputs = outputs;
   }
 
   /**
@@ -94,7 +78,7 @@ final class FrozenGraph implements ModelSource {
       }
       Shape shape = inputShape(requireNode(graph, in), in, sampleShape);
       FrozenWeights.initialize(graph, session);
-      return new FrozenGraph(file, original, graph, session, in, shape, outs);
+      return new FrozenGraph(file, original, graph, session, new ChosenSignature(in, shape, outs));
     } catch (RuntimeException e) {
       session.close();
       graph.close();
@@ -142,41 +126,14 @@ final class FrozenGraph implements ModelSource {
   }
 
   @Override
-  public Graph graph() {
-    return graph;
-  }
-
-  @Override
-  public Session session() {
-    return session;
-  }
-
-  @Override
-  public String inputTensor() {
-    return input;
-  }
-
-  @Override
-  public Shape inputShape() {
-    return inputShape;
-  }
-
-  @Override
-  public List<String> outputTensors() {
-    return outputs;
-  }
-
-  @Override
   public float[] read(String weight) {
-    try (Result r = session.runner().fetch(weight).run()) {
-      return TensorData.floats(r.get(0));
-    }
+    return fetchFloats(weight);
   }
 
   @Override
   public void write(String weight, Shape shape, float[] value) {
     try (TFloat32 t = TensorData.floats(shape, value)) {
-      VariableWriter.write(session, graph, weight, t);
+      VariableWriter.write(session(), graph(), weight, t);
     }
     written.put(weight, value.clone());
   }
@@ -241,7 +198,7 @@ final class FrozenGraph implements ModelSource {
 
   @Override
   public void close() {
-    session.close();
-    graph.close();
+    session().close();
+    graph().close();
   }
 }

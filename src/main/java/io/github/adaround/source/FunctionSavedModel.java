@@ -6,7 +6,6 @@ import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -28,23 +27,18 @@ import org.tensorflow.types.TFloat32;
  * keras_metadata.pb}) as it was, beside a {@code variables/} that the model's own saver writes, so
  * that the checkpoint keys and every other variable stay as they were.
  */
-final class FunctionSavedModel implements ModelSource {
+final class FunctionSavedModel extends AbstractModelSource {
 
   private final Path dir;
   private final SavedModelBundle bundle;
-  private final ChosenSignature signature;
-  private final Graph graph;
-  private final Session session;
   private final VariableAccess loaded;
   private final VariableAccess flat;
 
   private FunctionSavedModel(
       Path dir, SavedModelBundle bundle, ChosenSignature signature, Graph graph, Session session) {
+    super(graph, session, signature);
     this.dir = dir;
     this.bundle = bundle;
-    this.signature = signature;
-    this.graph = graph;
-    this.session = session;
     this.loaded = new VariableAccess(bundle.graph(), bundle.session());
     this.flat = new VariableAccess(graph, session);
   }
@@ -82,31 +76,6 @@ final class FunctionSavedModel implements ModelSource {
   }
 
   @Override
-  public Graph graph() {
-    return graph;
-  }
-
-  @Override
-  public Session session() {
-    return session;
-  }
-
-  @Override
-  public String inputTensor() {
-    return signature.input();
-  }
-
-  @Override
-  public Shape inputShape() {
-    return signature.inputShape();
-  }
-
-  @Override
-  public List<String> outputTensors() {
-    return signature.outputs();
-  }
-
-  @Override
   public float[] read(String weight) {
     return flat.readFloats(weight);
   }
@@ -127,19 +96,19 @@ final class FunctionSavedModel implements ModelSource {
         samples,
         count,
         (x, rows) -> {
-          Session.Runner inlined = session.runner().feed(signature.input(), x);
-          Session.Runner original = bundle.session().runner().feed(signature.input(), x);
-          for (String output : signature.outputs()) {
+          Session.Runner inlined = session().runner().feed(inputTensor(), x);
+          Session.Runner original = bundle.session().runner().feed(inputTensor(), x);
+          for (String output : outputTensors()) {
             inlined.fetch(output);
             original.fetch(output);
           }
           try (Result a = inlined.run();
               Result b = original.run()) {
-            for (int i = 0; i < signature.outputs().size(); i++) {
+            for (int i = 0; i < outputTensors().size(); i++) {
               if (!a.get(i).asRawTensor().data().equals(b.get(i).asRawTensor().data())) {
                 throw new IllegalStateException(
                     "the inlined graph's output "
-                        + signature.outputs().get(i)
+                        + outputTensors().get(i)
                         + " differs from the model's own");
               }
             }
@@ -159,8 +128,8 @@ final class FunctionSavedModel implements ModelSource {
 
   @Override
   public void close() {
-    session.close();
-    graph.close();
+    session().close();
+    graph().close();
     bundle.close();
   }
 }

@@ -23,28 +23,13 @@ import org.tensorflow.types.TFloat32;
  * as the initializer of {@code tf.variable(init)}), or resource variables, read and written through
  * ops this class adds under {@code adaround_access}. The caller keeps ownership of both.
  */
-public final class LiveGraph implements ModelSource {
+public final class LiveGraph extends AbstractModelSource {
 
-  private final Graph graph;
-  private final Session session;
-  private final String input;
-  private final Shape inputShape;
-  private final List<String> outputs;
   private final boolean owned;
   private final VariableAccess resources;
 
-  private LiveGraph(
-      Graph graph,
-      Session session,
-      String input,
-      Shape inputShape,
-      List<String> outputs,
-      boolean owned) {
-    this.graph = graph;
-    this.session = session;
-    this.input = input;
-    this.inputShape = inputShape;
-    this.outputs = List.copyOf(outputs);
+  private LiveGraph(Graph graph, Session session, ChosenSignature signature, boolean owned) {
+    super(graph, session, signature);
     this.owned = owned;
     this.resources = new VariableAccess(graph, session);
   }
@@ -67,8 +52,9 @@ public final class LiveGraph implements ModelSource {
             "the input's shape " + shape + " must be known beyond its batch axis");
       }
     }
+    List<String> outputNames = List.copyOf(outputs.stream().map(LiveGraph::name).toList());
     return new LiveGraph(
-        graph, session, name(input), shape, outputs.stream().map(LiveGraph::name).toList(), false);
+        graph, session, new ChosenSignature(name(input), shape, outputNames), false);
   }
 
   private static String name(Operand<?> operand) {
@@ -81,14 +67,15 @@ public final class LiveGraph implements ModelSource {
    */
   public LiveGraph snapshot() {
     Graph copy = new Graph();
-    copy.importGraphDef(graph.toGraphDef());
+    copy.importGraphDef(graph().toGraphDef());
     Session copySession = new Session(copy);
-    LiveGraph snapshot = new LiveGraph(copy, copySession, input, inputShape, outputs, true);
-    Iterator<GraphOperation> ops = graph.operations();
+    ChosenSignature signature = new ChosenSignature(inputTensor(), inputShape(), outputTensors());
+    LiveGraph snapshot = new LiveGraph(copy, copySession, signature, true);
+    Iterator<GraphOperation> ops = graph().operations();
     while (ops.hasNext()) {
       GraphOperation op = ops.next();
       if (op.type().equals("VariableV2") && !op.name().startsWith("adaround_access/")) {
-        try (Result r = session.runner().fetch(op.name()).run()) {
+        try (Result r = session().runner().fetch(op.name()).run()) {
           VariableWriter.write(copySession, copy, op.name(), r.get(0));
         }
       } else if (op.type().equals("VarHandleOp")) {
@@ -99,38 +86,11 @@ public final class LiveGraph implements ModelSource {
   }
 
   @Override
-  public Graph graph() {
-    return graph;
-  }
-
-  @Override
-  public Session session() {
-    return session;
-  }
-
-  @Override
-  public String inputTensor() {
-    return input;
-  }
-
-  @Override
-  public Shape inputShape() {
-    return inputShape;
-  }
-
-  @Override
-  public List<String> outputTensors() {
-    return outputs;
-  }
-
-  @Override
   public float[] read(String weight) {
     if (isResource(weight)) {
       return resources.readFloats(weight);
     }
-    try (Result r = session.runner().fetch(weight).run()) {
-      return TensorData.floats(r.get(0));
-    }
+    return fetchFloats(weight);
   }
 
   @Override
@@ -139,13 +99,13 @@ public final class LiveGraph implements ModelSource {
       if (isResource(weight)) {
         resources.write(weight, t);
       } else {
-        VariableWriter.write(session, graph, weight, t);
+        VariableWriter.write(session(), graph(), weight, t);
       }
     }
   }
 
   private boolean isResource(String weight) {
-    return graph.operationOrThrow(weight).type().equals("VarHandleOp");
+    return graph().operationOrThrow(weight).type().equals("VarHandleOp");
   }
 
   /** Nothing to check: the graph is the caller's own. */
@@ -155,19 +115,19 @@ public final class LiveGraph implements ModelSource {
   /** Writes a SavedModel of the session with one signature, {@code serving_default}. */
   @Override
   public void export(Path dir) throws IOException {
-    Signature.Builder signature = Signature.builder().input("input", operand(input));
-    for (int i = 0; i < outputs.size(); i++) {
-      signature.output("output_" + i, operand(outputs.get(i)));
+    Signature.Builder signature = Signature.builder().input("input", operand(inputTensor()));
+    for (int i = 0; i < outputTensors().size(); i++) {
+      signature.output("output_" + i, operand(outputTensors().get(i)));
     }
     SavedModelBundle.exporter(dir.toString())
-        .withSession(session)
+        .withSession(session())
         .withSignature(signature.build())
         .export();
   }
 
   private Operand<?> operand(String tensor) {
     int colon = tensor.lastIndexOf(':');
-    return graph
+    return graph()
         .operationOrThrow(tensor.substring(0, colon))
         .output(Integer.parseInt(tensor.substring(colon + 1)));
   }
@@ -181,8 +141,8 @@ public final class LiveGraph implements ModelSource {
   @Override
   public void close() {
     if (owned) {
-      session.close();
-      graph.close();
+      session().close();
+      graph().close();
     }
   }
 }

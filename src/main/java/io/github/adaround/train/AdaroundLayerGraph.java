@@ -4,7 +4,6 @@ import io.github.adaround.loss.AdaroundLoss;
 import io.github.adaround.quant.AdaroundFakeQuantizer;
 import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.tf.OpNames;
-import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -74,12 +73,9 @@ public final class AdaroundLayerGraph {
             target,
             quantizer.softRoundingValue(),
             iteration);
-    this.adam =
-        VAdamStep.create(t, loss.total(), quantizer.v(), recipe.adam(), recipe.learningRate());
-    this.initialize =
-        t.withControlDependencies(List.of(quantizer.observe(), adam.reset()))
-            .withName("initialize")
-            .noOp();
+    AdamOnV adamOnV = AdamOnV.create(t, loss, quantizer, recipe);
+    this.adam = adamOnV.adam();
+    this.initialize = adamOnV.initialize();
   }
 
   /**
