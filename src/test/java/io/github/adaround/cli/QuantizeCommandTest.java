@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.adaround.cli.AdaroundCliTest.Run;
+import io.github.adaround.data.NpyFiles;
 import io.github.adaround.model.TinyDenseModel;
 import io.github.adaround.source.ExportedWeights;
 import java.io.IOException;
@@ -236,18 +237,11 @@ class QuantizeCommandTest {
 
   /** A float32 .npy of {@code n} rows of {@code width} values in [0, 1). */
   static void writeNpy(Path file, int n, int width) throws IOException {
-    String header =
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (" + n + ", " + width + "), }";
-    int total = 10 + header.length() + 1;
-    header = header + " ".repeat((64 - total % 64) % 64) + "\n";
-    ByteBuffer b =
-        ByteBuffer.allocate(10 + header.length() + 4 * n * width).order(ByteOrder.LITTLE_ENDIAN);
-    b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
-    b.putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
-    for (int i = 0; i < n * width; i++) {
-      b.putFloat((i % 7) / 7f);
+    float[] values = new float[n * width];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (i % 7) / 7f;
     }
-    Files.write(file, b.array());
+    NpyFiles.writeFloats(file, new long[] {n, width}, values);
   }
 
   private static void assertOneLine(Run run, String message) {
