@@ -1,10 +1,10 @@
 package io.github.adaround.cli;
 
+import io.github.adaround.files.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -67,21 +67,9 @@ final class OutputFolder {
       Files.delete(old);
       Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      deleteRecursively(old);
+      Folders.deleteRecursively(old);
     } else {
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-    }
-  }
-
-  /** Deletes a folder and its content; nothing when it does not exist. */
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 

@@ -15,6 +15,7 @@ import io.github.adaround.engine.LayerReport;
 import io.github.adaround.engine.QuantizeConfig;
 import io.github.adaround.engine.RunState;
 import io.github.adaround.engine.Storage;
+import io.github.adaround.files.Folders;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
 import io.github.adaround.source.ModelSource;
@@ -304,10 +305,10 @@ final class QuantizeCommand implements Callable<Integer> {
                   state)
               : engine.run(model, samples, staging, state);
     } catch (IllegalArgumentException e) {
-      OutputFolder.deleteRecursively(staging);
+      Folders.deleteRecursively(staging);
       throw new UserException(e.getMessage());
     } catch (Exception | Error e) {
-      OutputFolder.deleteRecursively(staging);
+      Folders.deleteRecursively(staging);
       throw e;
     }
     output.commit(staging);

@@ -2,6 +2,7 @@ package io.github.adaround.cli;
 
 import io.github.adaround.data.LabeledImages;
 import io.github.adaround.data.Split;
+import io.github.adaround.files.Folders;
 import io.github.adaround.model.Evaluator;
 import io.github.adaround.model.InferenceExporter;
 import io.github.adaround.model.ModelParameters;
@@ -97,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
                   + " images%n",
               trainSeconds, seed, epochs, out, accuracy.value(), accuracy.samples());
     } finally {
-      OutputFolder.deleteRecursively(staging);
+      Folders.deleteRecursively(staging);
     }
     return 0;
   }

@@ -3,6 +3,7 @@ package io.github.adaround.engine;
 import io.github.adaround.activation.ActivationEncoding;
 import io.github.adaround.activation.MeasuredRange;
 import io.github.adaround.activation.QDropInput;
+import io.github.adaround.files.Folders;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.model.ModelException;
 import io.github.adaround.train.LayerFunction;
@@ -10,9 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tensorflow.ndarray.Shape;
 
 /**
@@ -99,10 +98,8 @@ final class SimulatedInputs implements AutoCloseable {
   }
 
   private static void delete(Path folder) {
-    try (Stream<Path> walk = Files.walk(folder)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      Folders.deleteRecursively(folder);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
