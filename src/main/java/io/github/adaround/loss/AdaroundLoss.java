@@ -27,6 +27,7 @@ public final class AdaroundLoss {
   private final Operand<TFloat32> regularization;
   private final Operand<TFloat32> total;
   private final Operand<TFloat32> beta;
+  private final BetaSchedule schedule;
 
   private AdaroundLoss(
       Ops tf,
@@ -36,6 +37,7 @@ public final class AdaroundLoss {
       Operand<TFloat32> rounding,
       Operand<TInt64> iteration) {
     this.reconstruction = reconstruction;
+    this.schedule = schedule;
     Ops checked =
         tf.withControlDependencies(
             List.of(
@@ -178,6 +180,14 @@ public final class AdaroundLoss {
 
   private static Operand<TInt32> allAxes(Ops tf, Operand<TFloat32> x) {
     return tf.range(tf.constant(0), tf.rank(x), tf.constant(1));
+  }
+
+  /**
+   * Whether the regulariser is exactly 0 at {@code iteration}, so that the loss's gradient is the
+   * reconstruction term's.
+   */
+  public boolean isWarmStart(long iteration) {
+    return schedule.isWarmStart(iteration);
   }
 
   /** The reconstruction term. */

@@ -95,6 +95,14 @@ public final class QuadraticLayerGraph {
     return adam;
   }
 
+  /**
+   * The Adam step to run at {@code iteration}: {@link VAdamStep#warmStartStep()} while the
+   * regulariser is 0, else {@link VAdamStep#step()}.
+   */
+  public Op stepAt(long iteration) {
+    return loss.isWarmStart(iteration) ? adam.warmStartStep() : adam.step();
+  }
+
   /** Observes the weight (scale, V) and resets Adam: run once before training. */
   public Op initialize() {
     return initialize;

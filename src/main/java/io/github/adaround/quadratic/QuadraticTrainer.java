@@ -37,7 +37,7 @@ public final class QuadraticTrainer {
       boolean report = (it + 1) % recipe.reportEvery() == 0 || it == recipe.iterations() - 1;
       try (TInt64 iteration = TInt64.scalarOf(it)) {
         var runner =
-            session.runner().feed(graph.iteration(), iteration).addTarget(graph.adam().step());
+            session.runner().feed(graph.iteration(), iteration).addTarget(graph.stepAt(it));
         if (!report) {
           runner.run().close();
           continue;

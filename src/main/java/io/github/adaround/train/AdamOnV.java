@@ -7,8 +7,9 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 
 /**
- * The end of every layer's training graph, whatever the objective: the V-only Adam step on the
- * loss, and the op run once before training that observes the weight (scale, V) and resets Adam.
+ * The end of every layer's training graph, whatever the objective: the V-only Adam step on the loss
+ * (and its warm-start step on the reconstruction term alone), and the op run once before training
+ * that observes the weight (scale, V) and resets Adam.
  *
  * @param adam the Adam step on the quantizer's V
  * @param initialize the op that runs the quantizer's observation and {@code adam}'s reset
@@ -25,7 +26,13 @@ public record AdamOnV(VAdamStep adam, Op initialize) {
   public static AdamOnV create(
       Ops t, AdaroundLoss loss, AdaroundFakeQuantizer quantizer, AdaroundRecipe recipe) {
     VAdamStep adam =
-        VAdamStep.create(t, loss.total(), quantizer.v(), recipe.adam(), recipe.learningRate());
+        VAdamStep.create(
+            t,
+            loss.total(),
+            loss.reconstruction(),
+            quantizer.v(),
+            recipe.adam(),
+            recipe.learningRate());
     Op initialize =
         t.withControlDependencies(List.of(quantizer.observe(), adam.reset()))
             .withName("initialize")

@@ -161,6 +161,14 @@ public final class AdaroundLayerGraph {
     return adam;
   }
 
+  /**
+   * The Adam step to run at {@code iteration}: {@link VAdamStep#warmStartStep()} while the
+   * regulariser is 0 (the same update, fewer passes over V), else {@link VAdamStep#step()}.
+   */
+  public Op stepAt(long iteration) {
+    return loss.isWarmStart(iteration) ? adam.warmStartStep() : adam.step();
+  }
+
   /** Observes the weight (scale, V) and resets Adam: run once before training. */
   public Op initialize() {
     return initialize;

@@ -9,8 +9,9 @@ import org.tensorflow.types.TInt64;
 
 /**
  * One iteration of a layer's AdaRound, as {@link LayerTrainer} runs it: draw the next seeded
- * minibatch of cached inputs and FP targets, then one V-only Adam step at the given iteration. The
- * caller runs {@link AdaroundLayerGraph#initialize()} first.
+ * minibatch of cached inputs and FP targets, then one V-only Adam step at the given iteration (on
+ * the reconstruction term alone during the warm start, where the regulariser is 0). The caller runs
+ * {@link AdaroundLayerGraph#initialize()} first.
  */
 public final class TrainingStep {
 
@@ -62,7 +63,7 @@ public final class TrainingStep {
               .feed(graph.input(), x)
               .feed(graph.target(), y)
               .feed(graph.iteration(), it)
-              .addTarget(graph.adam().step());
+              .addTarget(graph.stepAt(iteration));
       if (report) {
         runner
             .fetch(graph.loss().reconstruction())

@@ -24,16 +24,27 @@ import org.tensorflow.types.TFloat32;
  * b2^t)} makes the two formulas equal. The powers {@code b1^t}, {@code b2^t} are updated only after
  * the kernel has run (control dependencies), so identical runs give identical bits; the framework's
  * {@code Adam.minimize} races there and trains every variable of the graph.
+ *
+ * <p>A second step on another loss may share the moments and the step count: {@link
+ * #warmStartStep()}, on the reconstruction term alone, for the iterations where the regulariser is
+ * exactly 0. Its gradient is the full loss's bit for bit there (the regulariser adds exact zeros),
+ * without the regulariser's passes over V and their gradients.
  */
 public final class VAdamStep {
 
   private final Operand<TFloat32> gradient;
   private final PlaceholderWithDefault<TFloat32> learningRate;
   private final Op step;
+  private final Op warmStartStep;
   private final Op reset;
 
   private VAdamStep(
-      Ops tf, Operand<TFloat32> loss, Variable<TFloat32> v, AdamConfig adam, float learningRate) {
+      Ops tf,
+      Operand<TFloat32> loss,
+      Operand<TFloat32> warmStartLoss,
+      Variable<TFloat32> v,
+      AdamConfig adam,
+      float learningRate) {
     Shape shape = v.shape();
     this.gradient = tf.gradients(loss, List.of(v)).dy(0);
     this.learningRate =
@@ -51,27 +62,12 @@ public final class VAdamStep {
     Operand<TFloat32> epsilon =
         tf.math.mul(
             ExactOps.constant(tf, adam.epsilon()), tf.math.sqrt(tf.math.sub(one, beta2Power)));
-    ApplyAdam<TFloat32> apply =
-        tf.train.applyAdam(
-            v,
-            m,
-            vv,
-            beta1Power,
-            beta2Power,
-            this.learningRate,
-            beta1,
-            beta2,
-            epsilon,
-            gradient,
-            ApplyAdam.useLocking(true));
-    Ops after = tf.withControlDependencies(List.of(apply));
-    this.step =
-        tf.withControlDependencies(
-                List.of(
-                    after.assign(beta1Power, after.math.mul(beta1Power, beta1)),
-                    after.assign(beta2Power, after.math.mul(beta2Power, beta2))))
-            .withName("step")
-            .noOp();
+    Moments moments = new Moments(v, m, vv, beta1Power, beta2Power, beta1, beta2, epsilon);
+    this.step = apply(tf, moments, gradient, "step");
+    this.warmStartStep =
+        warmStartLoss == null
+            ? step
+            : apply(tf, moments, tf.gradients(warmStartLoss, List.of(v)).dy(0), "warm_start_step");
     Operand<TFloat32> zeros = tf.zeros(tf.constant(toInts(shape)), TFloat32.class);
     this.reset =
         tf.withControlDependencies(
@@ -84,6 +80,43 @@ public final class VAdamStep {
             .noOp();
   }
 
+  /** The variables and constants that every step of this optimizer shares. */
+  private record Moments(
+      Variable<TFloat32> v,
+      Variable<TFloat32> m,
+      Variable<TFloat32> vv,
+      Variable<TFloat32> beta1Power,
+      Variable<TFloat32> beta2Power,
+      Operand<TFloat32> beta1,
+      Operand<TFloat32> beta2,
+      Operand<TFloat32> epsilon) {}
+
+  /**
+   * {@code ApplyAdam} of {@code gradient}, then the powers' update: one step, named {@code name}.
+   */
+  private Op apply(Ops tf, Moments s, Operand<TFloat32> gradient, String name) {
+    ApplyAdam<TFloat32> apply =
+        tf.train.applyAdam(
+            s.v(),
+            s.m(),
+            s.vv(),
+            s.beta1Power(),
+            s.beta2Power(),
+            learningRate,
+            s.beta1(),
+            s.beta2(),
+            s.epsilon(),
+            gradient,
+            ApplyAdam.useLocking(true));
+    Ops after = tf.withControlDependencies(List.of(apply));
+    return tf.withControlDependencies(
+            List.of(
+                after.assign(s.beta1Power(), after.math.mul(s.beta1Power(), s.beta1())),
+                after.assign(s.beta2Power(), after.math.mul(s.beta2Power(), s.beta2()))))
+        .withName(name)
+        .noOp();
+  }
+
   /**
    * Builds the step into the graph of {@code tf} (under the sub-scope {@code adam}).
    *
@@ -94,7 +127,24 @@ public final class VAdamStep {
    */
   public static VAdamStep create(
       Ops tf, Operand<TFloat32> loss, Variable<TFloat32> v, AdamConfig adam, float learningRate) {
-    return new VAdamStep(tf.withSubScope("adam"), loss, v, adam, learningRate);
+    return new VAdamStep(tf.withSubScope("adam"), loss, null, v, adam, learningRate);
+  }
+
+  /**
+   * As {@link #create(Ops, Operand, Variable, AdamConfig, float)}, with a {@link #warmStartStep()}
+   * on {@code warmStartLoss} that shares the moments and the step count.
+   *
+   * @param warmStartLoss a scalar whose gradient in {@code v} equals the loss's during the warm
+   *     start (there the regulariser is exactly 0): the reconstruction term
+   */
+  public static VAdamStep create(
+      Ops tf,
+      Operand<TFloat32> loss,
+      Operand<TFloat32> warmStartLoss,
+      Variable<TFloat32> v,
+      AdamConfig adam,
+      float learningRate) {
+    return new VAdamStep(tf.withSubScope("adam"), loss, warmStartLoss, v, adam, learningRate);
   }
 
   private static int[] toInts(Shape shape) {
@@ -118,6 +168,14 @@ public final class VAdamStep {
   /** One Adam update of V. */
   public Op step() {
     return step;
+  }
+
+  /**
+   * One Adam update of V on the warm-start loss, sharing this optimizer's moments and step count;
+   * {@link #step()} itself when none was given.
+   */
+  public Op warmStartStep() {
+    return warmStartStep;
   }
 
   /** Zeroes the moments and restarts the step count: a fresh optimizer (also its initializer). */

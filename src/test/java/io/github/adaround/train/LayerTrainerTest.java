@@ -12,14 +12,19 @@ import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.tf.GraphFixture;
 import io.github.adaround.tf.TensorData;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /** The per-layer loop in a user's graph: reproducible, V-only, and better than nearest rounding. */
 class LayerTrainerTest {
@@ -277,5 +282,57 @@ class LayerTrainerTest {
       assertTrue(java.util.Arrays.stream(batch).allMatch(j -> j >= 0 && j < 10));
     }
     assertEquals(3, new MinibatchSampler(3, 32, new java.util.SplittableRandom(1)).next().length);
+  }
+
+  /** V after {@code steps} steps from iteration 0, each on {@code stepOf(iteration)}. */
+  private static float[] vAfterSteps(
+      int steps, BiFunction<AdaroundLayerGraph, Integer, Op> stepOf) {
+    try (GraphFixture f = new GraphFixture()) {
+      Operand<TFloat32> weight = f.constant(Shape.of(32, 16), scaled(randn(41, 32 * 16), 0.2f));
+      LayerFunction layer = dense(f, randn(42, 16));
+      SampleSet inputs = new SampleSet(randn(43, 128 * 32), DENSE_IN);
+      SampleSet targets = fpTargets(f, layer, weight, inputs, DENSE_OUT);
+      AdaroundLayerGraph g =
+          AdaroundLayerGraph.create(
+              f.tf,
+              weight,
+              "dense/kernel",
+              QuantSpec.signed(4).perChannel(-1),
+              layer,
+              DENSE_IN,
+              DENSE_OUT,
+              AdaroundRecipe.PAPER.withIterations(500).withSeed(3));
+      f.run(g.initialize());
+      MinibatchSampler sampler = new MinibatchSampler(inputs.count(), 32, new SplittableRandom(3));
+      for (int it = 0; it < steps; it++) {
+        int[] batch = sampler.next();
+        try (TFloat32 x = inputs.batch(batch);
+            TFloat32 y = targets.batch(batch);
+            TInt64 i = TInt64.scalarOf(it)) {
+          f.session()
+              .runner()
+              .feed(g.input(), x)
+              .feed(g.target(), y)
+              .feed(g.iteration(), i)
+              .addTarget(stepOf.apply(g, it))
+              .run()
+              .close();
+        }
+      }
+      return f.floats(f.tf.snapshot(g.quantizer().v()));
+    }
+  }
+
+  @Test
+  void warmStartStepMovesVBitForBitAsTheFullLossAndIsUsedOnlyInTheWarmStart() {
+    // 500 iterations, warm start 0.2: iterations 0..99 have no regulariser.
+    float[] full = vAfterSteps(100, (g, it) -> g.adam().step());
+    float[] warm = vAfterSteps(100, (g, it) -> g.adam().warmStartStep());
+    assertArrayEquals(full, warm);
+    assertArrayEquals(full, vAfterSteps(100, (g, it) -> g.stepAt(it)));
+    // After the warm start the regulariser acts: reconstruction alone would train another V.
+    float[] fullAfter = vAfterSteps(130, (g, it) -> g.adam().step());
+    assertArrayEquals(fullAfter, vAfterSteps(130, (g, it) -> g.stepAt(it)));
+    assertFalse(Arrays.equals(fullAfter, vAfterSteps(130, (g, it) -> g.adam().warmStartStep())));
   }
 }
