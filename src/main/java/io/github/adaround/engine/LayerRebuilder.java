@@ -160,6 +160,16 @@ final class LayerRebuilder {
   private static Operand<TFloat32> linear(
       Ops tf, GraphOperation op, Operand<TFloat32> x, Operand<TFloat32> w) {
     var attributes = op.attributes();
+    if (op.type().equals("Conv2D")
+        && x.shape().numDimensions() == 4
+        && PointwiseConvolution.applies(
+            w.shape().asArray(),
+            attributes.getAttrIntList("strides"),
+            attributes.getAttrString("padding"),
+            attributes.getAttrIntList("explicit_paddings"),
+            x.shape().tail())) {
+      return PointwiseConvolution.apply(tf, x, w, x.shape().tail());
+    }
     return switch (op.type()) {
       case "Conv2D" ->
           tf.nn.conv2d(
