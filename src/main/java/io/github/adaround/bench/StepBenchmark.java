@@ -8,6 +8,7 @@ import io.github.adaround.train.AdaroundLayerGraph;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.SampleSet;
 import io.github.adaround.train.TrainingStep;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -29,16 +30,17 @@ public final class StepBenchmark {
   /** Calibration samples cached per case; minibatches are drawn from them. */
   static final int CALIBRATION_SAMPLES = 256;
 
-  private final SessionThreads threads;
+  private final Function<BenchCase, SessionThreads> threadsOf;
   private final int warmUp;
   private final int repeats;
 
   /**
+   * @param threadsOf the session's thread pools for each case
    * @param warmUp untimed steps before the first repeat
    * @param repeats timed repeats, of which the median is taken
    */
-  public StepBenchmark(SessionThreads threads, int warmUp, int repeats) {
-    this.threads = threads;
+  public StepBenchmark(Function<BenchCase, SessionThreads> threadsOf, int warmUp, int repeats) {
+    this.threadsOf = threadsOf;
     this.warmUp = warmUp;
     this.repeats = repeats;
   }
@@ -67,6 +69,7 @@ public final class StepBenchmark {
               recipe);
       Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
       Operand<TFloat32> fp = c.layer().apply(tf, x, weight);
+      SessionThreads threads = threadsOf.apply(c);
       try (Session session = threads.open(graph)) {
         SampleSet inputs = BenchSamples.inputs(c);
         SampleSet targets = fpOutputs(session, x, fp, inputs, c);
@@ -83,7 +86,7 @@ public final class StepBenchmark {
                 warmUp,
                 steps,
                 repeats);
-        return new CaseResult(c, ms);
+        return new CaseResult(c, ms, threads);
       }
     }
   }

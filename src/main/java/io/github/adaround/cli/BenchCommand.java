@@ -12,6 +12,7 @@ import io.github.adaround.bench.ProductKernels.KernelTimes;
 import io.github.adaround.bench.QuadraticStepBenchmark;
 import io.github.adaround.bench.StepBenchmark;
 import io.github.adaround.bench.TorchStep;
+import io.github.adaround.engine.LayerThreads;
 import io.github.adaround.tf.OneDnn;
 import io.github.adaround.tf.SessionThreads;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -82,14 +84,16 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--intra-op-threads",
       paramLabel = "N",
-      description = "TF threads within one kernel (default: 0, TF's choice).")
-  private int intraOp;
+      description =
+          "TF threads within one kernel, 0 for TF's choice (default: as the engine chooses per"
+              + " layer: one for small steps, TF's choice otherwise).")
+  private Integer intraOp;
 
   @Option(
       names = "--inter-op-threads",
       paramLabel = "N",
       description = "TF kernels run at once (default: 0, TF's choice).")
-  private int interOp;
+  private Integer interOp;
 
   @Override
   public Integer call() throws UserException {
@@ -98,10 +102,14 @@ final class BenchCommand implements Callable<Integer> {
     }
     SessionThreads threads;
     try {
-      threads = new SessionThreads(intraOp, interOp);
+      threads = new SessionThreads(intraOp == null ? 0 : intraOp, interOp == null ? 0 : interOp);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
+    Function<BenchCase, SessionThreads> stepThreads =
+        intraOp == null && interOp == null
+            ? c -> LayerThreads.forStep(c.flopsPerStep())
+            : c -> threads;
     TorchStep torchStep = new TorchStep(python, toolsFolder().resolve("torch_step.py"));
     if (torch) {
       try {
@@ -110,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         throw new UserException("--torch: " + e.getMessage());
       }
     }
-    StepBenchmark benchmark = new StepBenchmark(threads, WARM_UP, REPEATS);
+    StepBenchmark benchmark = new StepBenchmark(stepThreads, WARM_UP, REPEATS);
     QuadraticStepBenchmark quadratic = new QuadraticStepBenchmark(threads, WARM_UP, REPEATS);
     List<CaseResult> results = new ArrayList<>();
     Map<BenchCase, Double> quadraticMs = new LinkedHashMap<>();
@@ -199,6 +207,7 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("ms_per_step", round(r.msPerStep(), 4));
         o.addProperty("gflops_per_s", round(r.gflopsPerSecond(), 2));
         o.addProperty("share_of_peak", round(r.gflopsPerSecond() / peak, 3));
+        o.addProperty("intra_op_threads", r.threads().intraOp());
         if (kernels != null) {
           KernelTimes k = kernels.products().get(r.benchCase());
           o.addProperty("forward_ms", round(k.forwardMs(), 4));
@@ -240,14 +249,15 @@ final class BenchCommand implements Callable<Integer> {
           "GFLOP/s: forward + weight gradient (2x forward) per step; median of "
               + REPEATS
               + " repeats");
-      out.printf("%-26s %10s %10s %8s", "CASE", "MS/STEP", "GFLOP/S", "OF PEAK");
+      out.printf("%-26s %7s %10s %10s %8s", "CASE", "THREADS", "MS/STEP", "GFLOP/S", "OF PEAK");
       out.printf(kernels == null ? "" : String.format(" %10s %10s", "FWD MS", "WGRAD MS"));
       out.printf(" %12s", "QUADRATIC MS");
       out.println(torch == null ? "" : String.format(" %10s %9s", "TORCH MS", "RATIO"));
       for (CaseResult r : results) {
         out.printf(
-            "%-26s %10.3f %10.1f %7.0f%%",
+            "%-26s %7s %10.3f %10.1f %7.0f%%",
             r.benchCase().name(),
+            r.threads().intraOp() == 0 ? "tf" : String.valueOf(r.threads().intraOp()),
             r.msPerStep(),
             r.gflopsPerSecond(),
             100 * r.gflopsPerSecond() / peak);
@@ -266,6 +276,9 @@ final class BenchCommand implements Callable<Integer> {
                     " %10.3f %9.2f  (%s)",
                     t.msPerStep(), r.msPerStep() / t.msPerStep(), t.config()));
       }
+      out.println(
+          "THREADS: kernel threads of the step's session (tf: TF's choice; the engine gives small"
+              + " layers one)");
       out.println(
           "QUADRATIC MS: a step of --objective quadratic where the engine chooses it"
               + " (pre-activation error over all 256 samples; another recipe)");

@@ -348,7 +348,12 @@ public final class AdaroundEngine {
                 ? LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes())
                 : simulated.caches(fp, quantized, layer, calibration, config.cacheBytes());
         Graph graph = new Graph();
-        Session session = new Session(graph)) {
+        Session session =
+            LayerThreads.of(
+                    LayerRebuilder.patchLayout(op, shape),
+                    config.recipe().batchSize(),
+                    caches.targets().sampleShape().size())
+                .open(graph)) {
       Ops tf = Ops.create(graph);
       Operand<TFloat32> w = tf.constant(Shape.of(shape), DataBuffers.of(weight, true, false));
       AdaroundLayerGraph training =

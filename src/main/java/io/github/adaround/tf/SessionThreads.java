@@ -8,7 +8,9 @@ import org.tensorflow.proto.ConfigProto;
  * TF's CPU thread pools for a session: {@code intraOp} threads split one kernel (a MatMul, a
  * convolution, a large elementwise op), {@code interOp} threads run independent kernels side by
  * side; 0 lets TF choose (one per core for each). TF sizes its process-wide pools from the first
- * session of the process, so all sessions of a run should use the same settings.
+ * session of the process: the kernel pool ({@code intraOp}) is the session's own only when the
+ * environment variable {@code TF_OVERRIDE_GLOBAL_THREADPOOL=1} was set before TF started, and the
+ * inter-op pool always stays the first session's.
  *
  * @param intraOp threads within one kernel, 0 for TF's default
  * @param interOp kernels run at once, 0 for TF's default
