@@ -24,9 +24,6 @@ public final class RectifiedSigmoid {
   /** Lower stretch of the sigmoid. */
   public static final float GAMMA = -0.1f;
 
-  /** Largest {@code -V} fed to {@code exp}; {@code exp(80)} is finite in float32. */
-  static final float MAX_EXPONENT = 80f;
-
   /** {@code zeta - gamma} in float32. */
   static final float STRETCH = ZETA - GAMMA;
 
@@ -39,18 +36,26 @@ public final class RectifiedSigmoid {
   }
 
   /**
-   * {@code 1 / (1 + exp(-V))}, the reference's float32 formula. TF's fused {@code Sigmoid} kernel
-   * uses another approximation: where {@code h(V)} should be exactly 0 (weights on the grid) it
-   * lands 1 ulp below, and the clamp then zeroes their gradient. The division is a true division:
-   * TF's {@code Reciprocal} kernel is an approximation ({@code 1/2} comes out as {@code
-   * 0.49999997}). The exponent is capped at {@value #MAX_EXPONENT}: beyond it {@code exp} overflows
-   * and its gradient would be {@code 0 * inf = NaN}; {@code h} is 0 there either way.
+   * {@code 1 / (1 + exp(-V))}, the reference's float32 formula, whose gradient is that of TF's
+   * fused {@code Sigmoid}: the value {@code e} of the formula is held constant for autodiff ({@code
+   * stopGradient}) and joined to {@code s = Sigmoid(V)} by {@code e + (s - s)}, which is {@code e}
+   * bit for bit and has the derivative of {@code s}, TF's {@code s (1 - s)} in one kernel.
+   *
+   * <p>Why not the fused kernel's value: it uses another approximation, and where {@code h(V)}
+   * should be exactly 0 (weights on the grid) it lands 1 ulp below, so that the clamp zeroes their
+   * gradient. Why not autodiff of the formula: its gradient is eight passes over V (and a cap on
+   * the exponent, whose overflow would make it {@code 0 * inf = NaN}) where {@code SigmoidGrad} is
+   * one; the two gradients agree within float32 rounding (the reference's vectors check both). The
+   * division is a true division: TF's {@code Reciprocal} kernel is an approximation ({@code 1/2}
+   * comes out as {@code 0.49999997}). Beyond {@code V = -88.7}, {@code exp(-V)} overflows and the
+   * value is 0, as the reference's.
    */
   static Operand<TFloat32> sigmoid(Ops tf, Operand<TFloat32> v) {
-    Operand<TFloat32> exponent =
-        tf.math.minimum(tf.math.neg(v), ExactOps.constant(tf, MAX_EXPONENT));
     Operand<TFloat32> one = ExactOps.constant(tf, 1f);
-    return tf.math.div(one, tf.math.add(one, tf.math.exp(exponent)));
+    Operand<TFloat32> exact =
+        tf.stopGradient(tf.math.div(one, tf.math.add(one, tf.math.exp(tf.math.neg(v)))));
+    Operand<TFloat32> fused = tf.math.sigmoid(v);
+    return tf.math.add(exact, tf.math.sub(fused, tf.stopGradient(fused)));
   }
 
   /** {@code h(V)}, differentiable in V; the clamp passes the gradient at its bounds. */
