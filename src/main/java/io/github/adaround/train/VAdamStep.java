@@ -25,10 +25,10 @@ import org.tensorflow.types.TFloat32;
  * the kernel has run (control dependencies), so identical runs give identical bits; the framework's
  * {@code Adam.minimize} races there and trains every variable of the graph.
  *
- * <p>A second step on another loss may share the moments and the step count: {@link
- * #warmStartStep()}, on the reconstruction term alone, for the iterations where the regulariser is
- * exactly 0. Its gradient is the full loss's bit for bit there (the regulariser adds exact zeros),
- * without the regulariser's passes over V and their gradients.
+ * <p>A second step shares the moments and the step count: {@link #warmStartStep()}, on the
+ * reconstruction term alone, for the iterations where the regulariser is exactly 0. Its gradient is
+ * the full loss's bit for bit there (the regulariser adds exact zeros), without the regulariser's
+ * passes over V and their gradients.
  */
 public final class VAdamStep {
 
@@ -65,9 +65,7 @@ public final class VAdamStep {
     Moments moments = new Moments(v, m, vv, beta1Power, beta2Power, beta1, beta2, epsilon);
     this.step = apply(tf, moments, gradient, "step");
     this.warmStartStep =
-        warmStartLoss == null
-            ? step
-            : apply(tf, moments, tf.gradients(warmStartLoss, List.of(v)).dy(0), "warm_start_step");
+        apply(tf, moments, tf.gradients(warmStartLoss, List.of(v)).dy(0), "warm_start_step");
     Operand<TFloat32> zeros = tf.zeros(tf.constant(toInts(shape)), TFloat32.class);
     this.reset =
         tf.withControlDependencies(
@@ -118,24 +116,15 @@ public final class VAdamStep {
   }
 
   /**
-   * Builds the step into the graph of {@code tf} (under the sub-scope {@code adam}).
+   * Builds the step, and the {@link #warmStartStep()} that shares its moments and step count, into
+   * the graph of {@code tf} (under the sub-scope {@code adam}).
    *
    * @param loss a scalar that depends on {@code v}
+   * @param warmStartLoss a scalar whose gradient in {@code v} equals the loss's during the warm
+   *     start (there the regulariser is exactly 0): the reconstruction term
    * @param v the variable to train, usually {@link
    *     io.github.adaround.quant.AdaroundFakeQuantizer#v()}
    * @param learningRate the default of the run-time learning rate
-   */
-  public static VAdamStep create(
-      Ops tf, Operand<TFloat32> loss, Variable<TFloat32> v, AdamConfig adam, float learningRate) {
-    return new VAdamStep(tf.withSubScope("adam"), loss, null, v, adam, learningRate);
-  }
-
-  /**
-   * As {@link #create(Ops, Operand, Variable, AdamConfig, float)}, with a {@link #warmStartStep()}
-   * on {@code warmStartLoss} that shares the moments and the step count.
-   *
-   * @param warmStartLoss a scalar whose gradient in {@code v} equals the loss's during the warm
-   *     start (there the regulariser is exactly 0): the reconstruction term
    */
   public static VAdamStep create(
       Ops tf,
@@ -171,8 +160,7 @@ public final class VAdamStep {
   }
 
   /**
-   * One Adam update of V on the warm-start loss, sharing this optimizer's moments and step count;
-   * {@link #step()} itself when none was given.
+   * One Adam update of V on the warm-start loss, sharing this optimizer's moments and step count.
    */
   public Op warmStartStep() {
     return warmStartStep;

@@ -53,6 +53,20 @@ class LayerTrainerTest {
     }
   }
 
+  /** The training graph of the Dense 32 -> 16 layer, 4-bit per output channel. */
+  private static AdaroundLayerGraph perChannelDense(
+      GraphFixture f, Operand<TFloat32> weight, LayerFunction layer, AdaroundRecipe recipe) {
+    return AdaroundLayerGraph.create(
+        f.tf,
+        weight,
+        "dense/kernel",
+        QuantSpec.signed(4).perChannel(-1),
+        layer,
+        DENSE_IN,
+        DENSE_OUT,
+        recipe);
+  }
+
   private static float[] trainDenseAndReadV(int iterations) {
     try (GraphFixture f = new GraphFixture()) {
       float[] w = scaled(randn(11, 32 * 16), 0.2f);
@@ -61,15 +75,8 @@ class LayerTrainerTest {
       SampleSet inputs = new SampleSet(randn(13, 256 * 32), DENSE_IN);
       SampleSet targets = fpTargets(f, layer, weight, inputs, DENSE_OUT);
       AdaroundLayerGraph g =
-          AdaroundLayerGraph.create(
-              f.tf,
-              weight,
-              "dense/kernel",
-              QuantSpec.signed(4).perChannel(-1),
-              layer,
-              DENSE_IN,
-              DENSE_OUT,
-              AdaroundRecipe.PAPER.withIterations(iterations).withSeed(5));
+          perChannelDense(
+              f, weight, layer, AdaroundRecipe.PAPER.withIterations(iterations).withSeed(5));
       Operand<TFloat32> v = f.tf.snapshot(g.quantizer().v());
       new LayerTrainer(f.session(), g).train(inputs, targets, TrainingListener.SILENT);
       return f.floats(v);
@@ -293,15 +300,7 @@ class LayerTrainerTest {
       SampleSet inputs = new SampleSet(randn(43, 128 * 32), DENSE_IN);
       SampleSet targets = fpTargets(f, layer, weight, inputs, DENSE_OUT);
       AdaroundLayerGraph g =
-          AdaroundLayerGraph.create(
-              f.tf,
-              weight,
-              "dense/kernel",
-              QuantSpec.signed(4).perChannel(-1),
-              layer,
-              DENSE_IN,
-              DENSE_OUT,
-              AdaroundRecipe.PAPER.withIterations(500).withSeed(3));
+          perChannelDense(f, weight, layer, AdaroundRecipe.PAPER.withIterations(500).withSeed(3));
       f.run(g.initialize());
       MinibatchSampler sampler = new MinibatchSampler(inputs.count(), 32, new SplittableRandom(3));
       for (int it = 0; it < steps; it++) {
