@@ -8,10 +8,12 @@ import io.github.adaround.tf.SessionThreads;
  * kernels and elementwise passes, bound by memory and by the cost of splitting each kernel over
  * cores; run on one thread each (TF's inter-op pool still runs independent kernels side by side),
  * it is faster. Measured on the bundled model's layers, the two settings' sessions alternating in
- * one process (2 cores, median ms per step, TF's choice -> one thread): logits 0.64 -> 0.40,
- * depthwise 2.67 -> 1.62, pointwise 3.34 -> 2.26, dense1 (3136 -> 128) 6.98 -> 6.01, the 1 -> 32
- * 3x3 convolution 3.86 -> 3.70; but a 64 -> 64 3x3 convolution on 16x16 maps (1.2 GFLOP per step)
- * 13.4 -> 17.4. So a layer gets one thread per kernel when its step's products are small:
+ * one process (a harness outside the repository; {@code bench} against {@code bench
+ * --intra-op-threads 0} compares the same per bench case) on 2 cores, median ms per step, TF's
+ * choice -> one thread: logits 0.64 -> 0.40, depthwise 2.67 -> 1.62, pointwise 3.34 -> 2.26, dense1
+ * (3136 -> 128) 6.98 -> 6.01, the 1 -> 32 3x3 convolution 3.86 -> 3.70; but a 64 -> 64 3x3
+ * convolution on 16x16 maps (1.2 GFLOP per step) 13.4 -> 17.4. So a layer gets one thread per
+ * kernel when its step's products are small:
  *
  * <pre>
  *   2 * (2 * batch * outputs per sample * patch depth) &lt; {@value #SMALL_FLOPS}
