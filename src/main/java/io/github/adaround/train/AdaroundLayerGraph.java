@@ -9,23 +9,28 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
  * The training graph of one layer, built into a caller's graph: quantizer of the weight, the layer
  * on a minibatch with the soft-quantized weight, the AdaRound loss against the FP target, and the
- * V-only Adam step. The minibatch, its target and the iteration are fed at run time.
+ * V-only Adam step.
  *
  * <pre>
- *   x, y  (fed)  ->  out = layer(x, soft(W))  ->  loss(out, y, h(V), it)  ->  Adam on V
+ *   x, y  (fed, or gathered)  ->  out = layer(x, soft(W))  ->  loss(out, y, h(V), it)  ->  Adam on V
  * </pre>
+ *
+ * The minibatch and its target are fed, or gathered by fed indices from samples stored in the graph
+ * ({@link GraphMinibatch}); the iteration is fed.
  */
 public final class AdaroundLayerGraph {
 
   private final AdaroundFakeQuantizer quantizer;
-  private final Placeholder<TFloat32> input;
-  private final Placeholder<TFloat32> target;
+  private final GraphMinibatch minibatch;
+  private final PlaceholderWithDefault<TFloat32> input;
+  private final PlaceholderWithDefault<TFloat32> target;
   private final Placeholder<TInt64> iteration;
   private final Operand<TFloat32> quantizedOutput;
   private final Operand<TFloat32> hardOutput;
@@ -55,10 +60,11 @@ public final class AdaroundLayerGraph {
             ? AdaroundFakeQuantizer.create(tf, weight, spec, weightName)
             : AdaroundFakeQuantizer.createWithScale(tf, weight, spec, weightName, fixedScale);
     Ops t = tf.withSubScope(OpNames.scopeOf(weightName) + "_train");
+    this.minibatch = GraphMinibatch.create(t, inputSample, targetSample);
     this.input =
-        t.withName("input").placeholder(TFloat32.class, Placeholder.shape(batched(inputSample)));
+        t.withName("input").placeholderWithDefault(minibatch.inputBatch(), batched(inputSample));
     this.target =
-        t.withName("target").placeholder(TFloat32.class, Placeholder.shape(batched(targetSample)));
+        t.withName("target").placeholderWithDefault(minibatch.targetBatch(), batched(targetSample));
     this.iteration =
         t.withName("iteration").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
     this.quantizedOutput = layer.apply(t, input, quantizer.softOutput());
@@ -123,14 +129,22 @@ public final class AdaroundLayerGraph {
     return quantizer;
   }
 
-  /** The minibatch of layer inputs, {@code [batch, ...inputSample]}. */
-  public Placeholder<TFloat32> input() {
+  /**
+   * The minibatch of layer inputs, {@code [batch, ...inputSample]}: fed, or else gathered from the
+   * {@link #minibatch()}'s stored samples.
+   */
+  public PlaceholderWithDefault<TFloat32> input() {
     return input;
   }
 
-  /** The FP outputs of the same samples, {@code [batch, ...targetSample]}. */
-  public Placeholder<TFloat32> target() {
+  /** The FP outputs of the same samples, {@code [batch, ...targetSample]}, fed or gathered. */
+  public PlaceholderWithDefault<TFloat32> target() {
     return target;
+  }
+
+  /** The calibration samples stored in the graph, and the minibatch gathered from them. */
+  public GraphMinibatch minibatch() {
+    return minibatch;
   }
 
   /** The iteration, which drives the beta schedule. */

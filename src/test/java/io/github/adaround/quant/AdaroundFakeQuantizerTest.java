@@ -94,6 +94,37 @@ class AdaroundFakeQuantizerTest {
   }
 
   @Test
+  void perChannelSoftAndHardWeightsAreTheClampedGridIndexTimesTheirOwnChannelsScale() {
+    // Depthwise [h, w, in, multiplier]: channel c = i * multiplier + m, the last two axes.
+    Shape depthwise = Shape.of(3, 3, 4, 2);
+    float[] w = randn(4, 72);
+    try (GraphFixture f = new GraphFixture()) {
+      QuantSpec spec = QuantSpec.signed(3).perChannel(2, 3);
+      AdaroundFakeQuantizer q =
+          AdaroundFakeQuantizer.create(f.tf, f.constant(depthwise, w), spec, "w");
+      f.run(q.observe());
+      // V away from its initial value, so that h(V) is not the weight's own residual.
+      f.run(f.tf.assign(q.v(), f.tf.math.add(q.v(), f.constant(depthwise, randn(5, 72)))));
+      float[] scale = f.floats(q.scale());
+      float[] floor = f.floats(q.gridFloor());
+      float[] h = f.floats(q.softRoundingValue());
+      float[] v = f.floats(q.v());
+      float[] soft = f.floats(q.softOutput());
+      float[] hard = f.floats(q.hardOutput());
+      for (int i = 0; i < w.length; i++) {
+        float s = scale[i % 8];
+        float up = v[i] >= 0 ? 1f : 0f;
+        assertEquals(clamp(floor[i] + h[i], spec) * s, soft[i], 0f, "soft weight at " + i);
+        assertEquals(clamp(floor[i] + up, spec) * s, hard[i], 0f, "hard weight at " + i);
+      }
+    }
+  }
+
+  private static float clamp(float x, QuantSpec spec) {
+    return Math.min(Math.max(x, spec.quantMin()), spec.quantMax());
+  }
+
+  @Test
   void oneDimensionalWeightPerChannelGivesEveryElementItsOwnScale() {
     float[] w = {0.5f, -2f, 0f, 3e-3f, -1e-9f, 7f};
     float[][] r = quantize(Shape.of(6), w, QuantSpec.signed(4).perChannel(0), null);

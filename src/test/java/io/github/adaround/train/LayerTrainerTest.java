@@ -291,17 +291,27 @@ class LayerTrainerTest {
     assertEquals(3, new MinibatchSampler(3, 32, new java.util.SplittableRandom(1)).next().length);
   }
 
+  /** A per-channel Dense 32 -> 16 graph, initialised, with 128 seeded samples and FP targets. */
+  private record SeededDense(AdaroundLayerGraph graph, SampleSet inputs, SampleSet targets) {
+    static SeededDense initialized(GraphFixture f) {
+      Operand<TFloat32> weight = f.constant(Shape.of(32, 16), scaled(randn(41, 32 * 16), 0.2f));
+      LayerFunction layer = dense(f, randn(42, 16));
+      SampleSet inputs = new SampleSet(randn(43, 128 * 32), DENSE_IN);
+      AdaroundLayerGraph g =
+          perChannelDense(f, weight, layer, AdaroundRecipe.PAPER.withIterations(500).withSeed(3));
+      f.run(g.initialize());
+      return new SeededDense(g, inputs, fpTargets(f, layer, weight, inputs, DENSE_OUT));
+    }
+  }
+
   /** V after {@code steps} steps from iteration 0, each on {@code stepOf(iteration)}. */
   private static float[] vAfterSteps(
       int steps, BiFunction<AdaroundLayerGraph, Integer, Op> stepOf) {
     try (GraphFixture f = new GraphFixture()) {
-      Operand<TFloat32> weight = f.constant(Shape.of(32, 16), scaled(randn(41, 32 * 16), 0.2f));
-      LayerFunction layer = dense(f, randn(42, 16));
-      SampleSet inputs = new SampleSet(randn(43, 128 * 32), DENSE_IN);
-      SampleSet targets = fpTargets(f, layer, weight, inputs, DENSE_OUT);
-      AdaroundLayerGraph g =
-          perChannelDense(f, weight, layer, AdaroundRecipe.PAPER.withIterations(500).withSeed(3));
-      f.run(g.initialize());
+      SeededDense d = SeededDense.initialized(f);
+      AdaroundLayerGraph g = d.graph();
+      SampleSet inputs = d.inputs();
+      SampleSet targets = d.targets();
       MinibatchSampler sampler = new MinibatchSampler(inputs.count(), 32, new SplittableRandom(3));
       for (int it = 0; it < steps; it++) {
         int[] batch = sampler.next();
@@ -333,5 +343,31 @@ class LayerTrainerTest {
     float[] fullAfter = vAfterSteps(130, (g, it) -> g.adam().step());
     assertArrayEquals(fullAfter, vAfterSteps(130, (g, it) -> g.stepAt(it)));
     assertFalse(Arrays.equals(fullAfter, vAfterSteps(130, (g, it) -> g.adam().warmStartStep())));
+  }
+
+  /** V after {@code steps} of {@link TrainingStep}s, storing samples up to {@code limit} bytes. */
+  private static float[] vAfterTrainingSteps(int steps, long limit, boolean expectGathered) {
+    try (GraphFixture f = new GraphFixture()) {
+      SeededDense d = SeededDense.initialized(f);
+      AdaroundLayerGraph g = d.graph();
+      SampleSet inputs = d.inputs();
+      SampleSet targets = d.targets();
+      TrainingStep step = new TrainingStep(f.session(), g, inputs, targets, limit);
+      assertEquals(expectGathered, step.gathered());
+      for (int it = 0; it < steps; it++) {
+        step.run(it);
+      }
+      return f.floats(f.tf.snapshot(g.quantizer().v()));
+    }
+  }
+
+  @Test
+  void minibatchesGatheredInTheGraphTrainVBitForBitAsFedOnes() {
+    // 128 samples of 32 inputs and 16 targets: 24 576 bytes. 150 steps cross the warm start.
+    float[] fed = vAfterTrainingSteps(150, 24_575, false);
+    float[] gathered = vAfterTrainingSteps(150, 24_576, true);
+    assertArrayEquals(fed, gathered);
+    assertArrayEquals(gathered, vAfterTrainingSteps(150, TrainingStep.GATHER_LIMIT_BYTES, true));
+    assertFalse(Arrays.equals(fed, vAfterTrainingSteps(149, 24_576, true)), "V moves each step");
   }
 }
