@@ -94,6 +94,7 @@ public final class ActivationCache implements Samples, AutoCloseable {
   }
 
   /** Rows kept in memory (the rest are on disk). */
+  @Override
   public int rowsInMemory() {
     return Math.min(count, memoryRows);
   }

@@ -19,7 +19,7 @@ import org.tensorflow.types.TInt64;
  * V-only Adam step.
  *
  * <pre>
- *   x, y  (fed, or gathered)  ->  out = layer(x, soft(W))  ->  loss(out, y, h(V), it)  ->  Adam on V
+ *   x, y (fed or gathered) -> out = layer(x, soft(W)) -> loss(out, y, h(V), it) -> Adam on V
  * </pre>
  *
  * The minibatch and its target are fed, or gathered by fed indices from samples stored in the graph

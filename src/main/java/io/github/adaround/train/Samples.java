@@ -12,6 +12,11 @@ public interface Samples {
   /** The shape of one sample (no batch axis). */
   Shape sampleShape();
 
+  /** How many samples are held in memory (the rest are read from disk); all by default. */
+  default int rowsInMemory() {
+    return count();
+  }
+
   /** A new tensor {@code [indices.length, ...sampleShape]} of the chosen samples, in that order. */
   TFloat32 batch(int[] indices);
 }

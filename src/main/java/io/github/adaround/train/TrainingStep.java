@@ -18,17 +18,18 @@ import org.tensorflow.types.TInt64;
  * the reconstruction term alone during the warm start, where the regulariser is 0). The caller runs
  * {@link AdaroundLayerGraph#initialize()} first.
  *
- * <p>Samples of up to {@link #GATHER_LIMIT_BYTES} (inputs and targets together) are stored in the
- * graph once ({@link GraphMinibatch}) and each step feeds only the minibatch's indices; larger ones
- * (the activation cache spills them to disk) are copied into a fed tensor per step. Both give the
- * same bits: the same rows, drawn by the same seeded sampler.
+ * <p>Samples held in memory and of up to {@link #GATHER_LIMIT_BYTES} (inputs and targets together)
+ * are stored in the graph once ({@link GraphMinibatch}) and each step feeds only the minibatch's
+ * indices; larger ones, and any that the activation cache spilled to disk, are copied into fed
+ * tensors at each step. Both give the same bits: the same rows, drawn by the same seeded sampler.
  */
 public final class TrainingStep {
 
   /**
-   * The most bytes of samples stored in the graph: they are held twice then (the cache's copy stays
-   * for the evaluations after training), so the bound keeps that second copy small next to the
-   * activation cache's own budget (2 GiB by default).
+   * The most bytes of samples stored in the graph. Stored, they are held twice until the layer's
+   * session closes (the cache's copy stays for the evaluations after training), and three times
+   * while they are loaded; the bound keeps the extra copies small next to the activation cache's
+   * own budget (2 GiB by default).
    */
   public static final long GATHER_LIMIT_BYTES = 256L << 20;
 
@@ -49,7 +50,7 @@ public final class TrainingStep {
 
   /**
    * As {@link #TrainingStep(Session, AdaroundLayerGraph, Samples, Samples)}, storing the samples in
-   * the graph only when they take at most {@code gatherLimitBytes}.
+   * the graph only when they are in memory and take at most {@code gatherLimitBytes}.
    */
   public TrainingStep(
       Session session,
@@ -65,10 +66,15 @@ public final class TrainingStep {
     this.sampler =
         new MinibatchSampler(
             inputs.count(), recipe.batchSize(), new SplittableRandom(recipe.seed()));
-    this.gathered = bytes(inputs) + bytes(targets) <= gatherLimitBytes;
+    this.gathered =
+        inMemory(inputs) && inMemory(targets) && bytes(inputs) + bytes(targets) <= gatherLimitBytes;
     if (gathered) {
       store();
     }
+  }
+
+  private static boolean inMemory(Samples samples) {
+    return samples.rowsInMemory() == samples.count();
   }
 
   private static long bytes(Samples samples) {
@@ -85,7 +91,8 @@ public final class TrainingStep {
           .feed(minibatch.allInputs(), x)
           .feed(minibatch.allTargets(), y)
           .addTarget(minibatch.load())
-          .run();
+          .run()
+          .close();
     }
   }
 

@@ -7,16 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.adaround.engine.ActivationCache;
 import io.github.adaround.quant.AdaroundFakeQuantizer;
 import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.tf.GraphFixture;
 import io.github.adaround.tf.TensorData;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.ndarray.Shape;
@@ -296,11 +299,15 @@ class LayerTrainerTest {
     static SeededDense initialized(GraphFixture f) {
       Operand<TFloat32> weight = f.constant(Shape.of(32, 16), scaled(randn(41, 32 * 16), 0.2f));
       LayerFunction layer = dense(f, randn(42, 16));
-      SampleSet inputs = new SampleSet(randn(43, 128 * 32), DENSE_IN);
+      SampleSet inputs = new SampleSet(inputValues(), DENSE_IN);
       AdaroundLayerGraph g =
           perChannelDense(f, weight, layer, AdaroundRecipe.PAPER.withIterations(500).withSeed(3));
       f.run(g.initialize());
       return new SeededDense(g, inputs, fpTargets(f, layer, weight, inputs, DENSE_OUT));
+    }
+
+    static float[] inputValues() {
+      return randn(43, 128 * 32);
     }
   }
 
@@ -345,29 +352,47 @@ class LayerTrainerTest {
     assertFalse(Arrays.equals(fullAfter, vAfterSteps(130, (g, it) -> g.adam().warmStartStep())));
   }
 
-  /** V after {@code steps} of {@link TrainingStep}s, storing samples up to {@code limit} bytes. */
-  private static float[] vAfterTrainingSteps(int steps, long limit, boolean expectGathered) {
+  /**
+   * V after {@code steps} of {@link TrainingStep}s, storing samples up to {@code limit} bytes; with
+   * {@code spillDir}, the inputs come from an activation cache that keeps half of them on disk.
+   */
+  private static float[] vAfterTrainingSteps(
+      int steps, long limit, Path spillDir, boolean expectGathered) {
     try (GraphFixture f = new GraphFixture()) {
       SeededDense d = SeededDense.initialized(f);
-      AdaroundLayerGraph g = d.graph();
-      SampleSet inputs = d.inputs();
-      SampleSet targets = d.targets();
-      TrainingStep step = new TrainingStep(f.session(), g, inputs, targets, limit);
-      assertEquals(expectGathered, step.gathered());
-      for (int it = 0; it < steps; it++) {
-        step.run(it);
+      Samples inputs = d.inputs();
+      ActivationCache spilled = null;
+      if (spillDir != null) {
+        spilled = new ActivationCache(DENSE_IN, 64L * 32 * Float.BYTES, spillDir);
+        spilled.append(SeededDense.inputValues(), 128);
+        inputs = spilled;
       }
-      return f.floats(f.tf.snapshot(g.quantizer().v()));
+      try {
+        TrainingStep step = new TrainingStep(f.session(), d.graph(), inputs, d.targets(), limit);
+        assertEquals(expectGathered, step.gathered());
+        for (int it = 0; it < steps; it++) {
+          step.run(it);
+        }
+        return f.floats(f.tf.snapshot(d.graph().quantizer().v()));
+      } finally {
+        if (spilled != null) {
+          spilled.close();
+        }
+      }
     }
   }
 
   @Test
-  void minibatchesGatheredInTheGraphTrainVBitForBitAsFedOnes() {
+  void minibatchesGatheredInTheGraphTrainVBitForBitAsFedOnes(@TempDir Path spillDir) {
     // 128 samples of 32 inputs and 16 targets: 24 576 bytes. 150 steps cross the warm start.
-    float[] fed = vAfterTrainingSteps(150, 24_575, false);
-    float[] gathered = vAfterTrainingSteps(150, 24_576, true);
+    float[] fed = vAfterTrainingSteps(150, 24_575, null, false);
+    float[] gathered = vAfterTrainingSteps(150, 24_576, null, true);
     assertArrayEquals(fed, gathered);
-    assertArrayEquals(gathered, vAfterTrainingSteps(150, TrainingStep.GATHER_LIMIT_BYTES, true));
-    assertFalse(Arrays.equals(fed, vAfterTrainingSteps(149, 24_576, true)), "V moves each step");
+    long limit = TrainingStep.GATHER_LIMIT_BYTES;
+    assertArrayEquals(gathered, vAfterTrainingSteps(150, limit, null, true));
+    // Samples partly on disk are fed, whatever their size: the cache's budget holds.
+    assertArrayEquals(fed, vAfterTrainingSteps(150, limit, spillDir, false));
+    assertFalse(
+        Arrays.equals(fed, vAfterTrainingSteps(149, limit, null, true)), "V moves each step");
   }
 }
