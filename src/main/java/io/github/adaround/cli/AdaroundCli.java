@@ -1,7 +1,7 @@
 package io.github.adaround.cli;
 
 import io.github.adaround.data.DataFileException;
-import io.github.adaround.model.ModelException;
+import io.github.adaround.source.ModelException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

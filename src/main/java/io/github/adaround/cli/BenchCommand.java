@@ -12,7 +12,7 @@ import io.github.adaround.bench.ProductKernels.KernelTimes;
 import io.github.adaround.bench.QuadraticStepBenchmark;
 import io.github.adaround.bench.StepBenchmark;
 import io.github.adaround.bench.TorchStep;
-import io.github.adaround.engine.LayerThreads;
+import io.github.adaround.tf.LayerThreads;
 import io.github.adaround.tf.OneDnn;
 import io.github.adaround.tf.SessionThreads;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package io.github.adaround.cli;
 
-import io.github.adaround.model.ModelException;
+import io.github.adaround.source.ModelException;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import java.nio.file.Files;

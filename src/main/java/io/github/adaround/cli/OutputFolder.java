@@ -1,6 +1,6 @@
 package io.github.adaround.cli;
 
-import io.github.adaround.files.Folders;
+import io.github.adaround.source.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

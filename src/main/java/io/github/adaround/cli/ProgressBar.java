@@ -1,6 +1,6 @@
 package io.github.adaround.cli;
 
-import io.github.adaround.model.ProgressListener;
+import io.github.adaround.demo.ProgressListener;
 import java.io.PrintStream;
 
 /**

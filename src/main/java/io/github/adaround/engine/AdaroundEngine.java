@@ -1,19 +1,39 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.activation.ActivationConfig;
+import io.github.adaround.activation.ActivationSimulation;
+import io.github.adaround.activation.FakeQuantExport;
 import io.github.adaround.activation.MeasuredRange;
 import io.github.adaround.activation.QDropInput;
+import io.github.adaround.activation.SimulatedInputs;
+import io.github.adaround.cache.LayerCaches;
+import io.github.adaround.cache.ModelSession;
+import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.config.Storage;
+import io.github.adaround.data.Calibration;
+import io.github.adaround.export.CodesExport;
+import io.github.adaround.export.EncodingsFile;
+import io.github.adaround.export.LayerReport;
+import io.github.adaround.export.ReportFile;
+import io.github.adaround.export.TensorBoardLog;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
-import io.github.adaround.model.ModelException;
 import io.github.adaround.quadratic.GramStatistics;
 import io.github.adaround.quadratic.PatchLayout;
 import io.github.adaround.quadratic.QuadraticChoice;
 import io.github.adaround.quadratic.QuadraticLayerGraph;
+import io.github.adaround.quadratic.QuadraticStatistics;
 import io.github.adaround.quadratic.QuadraticTrainer;
+import io.github.adaround.quant.Grid;
 import io.github.adaround.quant.MseScaleSearch;
 import io.github.adaround.quant.QuantSpec;
+import io.github.adaround.rebuild.BatchNormFolding;
+import io.github.adaround.rebuild.BatchNormValues;
+import io.github.adaround.rebuild.LayerRebuilder;
+import io.github.adaround.source.ModelException;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
+import io.github.adaround.tf.LayerThreads;
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundLayerGraph;
 import io.github.adaround.train.LayerFunction;
@@ -66,11 +86,6 @@ public final class AdaroundEngine {
   /** The folder in the output that holds the simulated integer model. */
   public static final String FAKE_QUANT = "fake-quant";
 
-  /** Why a model exported by its own saver cannot store codes. */
-  static final String NO_CODES =
-      "--storage codes needs a SavedModel of VariableV2 weights: this one is written back by its"
-          + " own saver, whose checkpoint has no place for the codes and scales";
-
   /** Samples per run when measuring a layer's output error. */
   private static final int ERROR_CHUNK = 256;
 
@@ -122,7 +137,7 @@ public final class AdaroundEngine {
     try (ModelSession fp = new ModelSession(opener.open());
         ModelSession quantized = new ModelSession(opener.open())) {
       if (config.storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
-        throw new IllegalArgumentException(NO_CODES);
+        throw new IllegalArgumentException(CodesExport.NO_CODES);
       }
       if (config.activations().enabled()) {
         if (config.foldBatchNorm()) {
@@ -342,7 +357,7 @@ public final class AdaroundEngine {
       qdrop = simulated.quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
       function = qdrop;
     }
-
+    PatchLayout patches = LayerRebuilder.patchLayout(op, shape);
     try (LayerCaches caches =
             simulated == null
                 ? LayerCaches.of(fp, quantized, layer, calibration, config.cacheBytes())
@@ -350,7 +365,7 @@ public final class AdaroundEngine {
         Graph graph = new Graph();
         Session session =
             LayerThreads.of(
-                    LayerRebuilder.patchLayout(op, shape),
+                    patches == null ? 0 : patches.depth(),
                     config.recipe().batchSize(),
                     caches.targets().sampleShape().size())
                 .open(graph)) {

@@ -1,5 +1,6 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.export.LayerReport;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.LossReport;
 

@@ -1,5 +1,7 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.data.Calibration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,5 +1,8 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.data.Calibration;
+import io.github.adaround.export.LayerReport;
 import io.github.adaround.source.LiveGraph;
 import java.util.List;
 import org.tensorflow.Graph;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.Tf1StyleModel;
-import io.github.adaround.model.SavedModels;
+import io.github.adaround.source.SavedModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

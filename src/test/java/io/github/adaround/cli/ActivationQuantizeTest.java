@@ -13,7 +13,7 @@ import io.github.adaround.data.DatasetLocation;
 import io.github.adaround.data.FashionMnist;
 import io.github.adaround.data.LabeledImages;
 import io.github.adaround.data.Split;
-import io.github.adaround.model.SavedModels;
+import io.github.adaround.source.SavedModels;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.adaround.cli.AdaroundCliTest.Run;
 import io.github.adaround.data.NpyFiles;
-import io.github.adaround.model.TinyDenseModel;
+import io.github.adaround.demo.TinyDenseModel;
 import io.github.adaround.source.ExportedWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;

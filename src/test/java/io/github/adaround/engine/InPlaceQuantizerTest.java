@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.data.Calibration;
+import io.github.adaround.export.LayerReport;
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundRecipe;
 import java.nio.file.Path;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.kws.KeywordSpotter;
-import io.github.adaround.model.ModelException;
 import io.github.adaround.tf.TensorData;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,6 @@ package io.github.adaround.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.github.adaround.model.ModelException;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.adaround.engine.ActivationCache;
+import io.github.adaround.cache.ActivationCache;
 import io.github.adaround.quant.AdaroundFakeQuantizer;
 import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.tf.GraphFixture;
