@@ -1,7 +1,8 @@
 package io.github.adaround.cli;
 
 import io.github.adaround.data.DataFileException;
-import io.github.adaround.source.ModelException;
+import io.github.adaround.error.ModelException;
+import io.github.adaround.error.UserError;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -69,9 +70,7 @@ public final class AdaroundCli implements Runnable {
   private static int reportFailure(Exception e, CommandLine command, ParseResult parsed)
       throws Exception {
     String prefix = command.getCommandSpec().qualifiedName() + ": ";
-    if (e instanceof UserException
-        || e instanceof ModelException
-        || e instanceof DataFileException) {
+    if (e instanceof UserError || e instanceof ModelException || e instanceof DataFileException) {
       command.getErr().println(prefix + e.getMessage());
     } else if (e instanceof IOException io) {
       command.getErr().println(prefix + IoErrorMessage.of(io));

@@ -12,6 +12,7 @@ import io.github.adaround.bench.ProductKernels.KernelTimes;
 import io.github.adaround.bench.QuadraticStepBenchmark;
 import io.github.adaround.bench.StepBenchmark;
 import io.github.adaround.bench.TorchStep;
+import io.github.adaround.error.UserError;
 import io.github.adaround.tf.LayerThreads;
 import io.github.adaround.tf.OneDnn;
 import io.github.adaround.tf.SessionThreads;
@@ -96,15 +97,15 @@ final class BenchCommand implements Callable<Integer> {
   private Integer interOp;
 
   @Override
-  public Integer call() throws UserException {
+  public Integer call() throws UserError {
     if (steps != null && steps <= 0) {
-      throw new UserException("--steps must be positive, got " + steps);
+      throw new UserError("--steps must be positive, got " + steps);
     }
     SessionThreads threads;
     try {
       threads = new SessionThreads(intraOp == null ? 0 : intraOp, interOp == null ? 0 : interOp);
     } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
+      throw new UserError(e.getMessage());
     }
     Function<BenchCase, SessionThreads> stepThreads =
         intraOp == null && interOp == null
@@ -115,7 +116,7 @@ final class BenchCommand implements Callable<Integer> {
       try {
         torchStep.check();
       } catch (IllegalStateException e) {
-        throw new UserException("--torch: " + e.getMessage());
+        throw new UserError("--torch: " + e.getMessage());
       }
     }
     StepBenchmark benchmark = new StepBenchmark(stepThreads, WARM_UP, REPEATS);
@@ -134,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
       try {
         torchFigures = torchStep.measure(Runtime.getRuntime().availableProcessors());
       } catch (IllegalStateException e) {
-        throw new UserException("--torch: " + e.getMessage());
+        throw new UserError("--torch: " + e.getMessage());
       }
     }
     Measured measured = new Measured(results, quadraticMs, peak, kernelReport, torchFigures);

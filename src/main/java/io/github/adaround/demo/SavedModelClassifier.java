@@ -1,6 +1,6 @@
 package io.github.adaround.demo;
 
-import io.github.adaround.source.ModelException;
+import io.github.adaround.error.ModelException;
 import io.github.adaround.source.SavedModels;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -65,7 +65,7 @@ public final class SavedModelClassifier implements AutoCloseable {
       }
       return new SavedModelClassifier(
           bundle, bundle.function(FashionCnn.SIGNATURE), input.getKey(), shape);
-    } catch (ModelException | RuntimeException e) {
+    } catch (RuntimeException e) {
       bundle.close();
       throw e;
     }

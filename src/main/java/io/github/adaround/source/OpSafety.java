@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.error.ModelException;
 import io.github.adaround.graph.FunctionLibrary;
 import io.github.adaround.tf.OpNames;
 import java.io.IOException;

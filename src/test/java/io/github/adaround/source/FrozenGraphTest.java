@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.adaround.error.ModelException;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.kws.KeywordSpotter;

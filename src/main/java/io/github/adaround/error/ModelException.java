@@ -1,13 +1,13 @@
-package io.github.adaround.source;
+package io.github.adaround.error;
 
 import java.nio.file.Path;
 
-/** A model folder that cannot be used; the message is one line naming the folder. */
-public final class ModelException extends Exception {
+/** A model folder or file that cannot be used; the message is one line naming it. */
+public final class ModelException extends UserError {
   private static final long serialVersionUID = 1L;
 
   /**
-   * @param dir the model folder
+   * @param dir the model folder or file
    * @param reason what is wrong, in a few words
    */
   public ModelException(Path dir, String reason) {
