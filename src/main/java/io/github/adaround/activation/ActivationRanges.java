@@ -1,5 +1,6 @@
 package io.github.adaround.activation;
 
+import io.github.adaround.error.UserError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,7 @@ public final class ActivationRanges {
         });
     for (int t = 0; t < n; t++) {
       if (!Float.isFinite(min[t]) || !Float.isFinite(max[t])) {
-        throw new IllegalArgumentException(
+        throw new UserError(
             "activation " + tensors.get(t) + " is not finite on the calibration data");
       }
     }

@@ -101,12 +101,13 @@ final class BenchCommand implements Callable<Integer> {
     if (steps != null && steps <= 0) {
       throw new UserError("--steps must be positive, got " + steps);
     }
-    SessionThreads threads;
-    try {
-      threads = new SessionThreads(intraOp == null ? 0 : intraOp, interOp == null ? 0 : interOp);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
+    if (intraOp != null && intraOp < 0 || interOp != null && interOp < 0) {
+      throw new UserError(
+          "--intra-op-threads and --inter-op-threads must not be negative, got "
+              + (intraOp != null && intraOp < 0 ? intraOp : interOp));
     }
+    SessionThreads threads =
+        new SessionThreads(intraOp == null ? 0 : intraOp, interOp == null ? 0 : interOp);
     Function<BenchCase, SessionThreads> stepThreads =
         intraOp == null && interOp == null
             ? c -> LayerThreads.forStep(c.flopsPerStep())

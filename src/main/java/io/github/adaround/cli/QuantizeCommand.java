@@ -55,7 +55,7 @@ import picocli.CommandLine.Spec;
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
           + " or a .npy file of model inputs (--calibration-npy)."
     })
-final class QuantizeCommand implements Callable<Integer> {
+final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   @Spec private CommandSpec spec;
 
   @Option(
@@ -262,8 +262,40 @@ final class QuantizeCommand implements Callable<Integer> {
       description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
+  /** The log of this run's internal error, or null while there is none. */
+  private Path errorLog;
+
+  /**
+   * Quantizes; an internal error (a bug, not the user's) also leaves its stack trace in the run's
+   * state folder, {@code OUT.partial/error.log}, which {@code --resume} ignores.
+   */
   @Override
   public Integer call() throws Exception {
+    try {
+      return quantize();
+    } catch (Exception | Error e) {
+      if (AdaroundCli.userMessage(e) == null) {
+        Path folder = stateFolder();
+        errorLog = folder == null ? null : ErrorLog.write(folder, e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Path errorLog() {
+    return errorLog;
+  }
+
+  /** The folder that keeps an unfinished run's state, beside --out. */
+  private Path stateFolder() {
+    Path absolute = out.toAbsolutePath().normalize();
+    return absolute.getFileName() == null
+        ? null
+        : absolute.resolveSibling(absolute.getFileName() + ".partial");
+  }
+
+  private Integer quantize() throws Exception {
     QuantizeConfig config = config();
     boolean frozen = frozenGraph.frozen(model);
     if (calibration < 1) {
@@ -305,9 +337,6 @@ final class QuantizeCommand implements Callable<Integer> {
                   staging,
                   state)
               : engine.run(model, samples, staging, state);
-    } catch (IllegalArgumentException e) {
-      Folders.deleteRecursively(staging);
-      throw new UserError(e.getMessage());
     } catch (Exception | Error e) {
       Folders.deleteRecursively(staging);
       throw e;

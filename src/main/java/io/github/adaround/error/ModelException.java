@@ -13,4 +13,13 @@ public final class ModelException extends UserError {
   public ModelException(Path dir, String reason) {
     super(dir + ": " + reason);
   }
+
+  /**
+   * @param dir the model folder or file
+   * @param reason what is wrong, in a few words
+   * @param cause the exception that revealed it, kept for the log
+   */
+  public ModelException(Path dir, String reason, Throwable cause) {
+    super(dir + ": " + reason, cause);
+  }
 }
