@@ -93,6 +93,18 @@ final class FrozenGraph extends AbstractModelSource {
     if (op == null) {
       throw new UserError("the graph has no node '" + node + "'");
     }
+    String index = tensor.substring(tensor.lastIndexOf(':') + 1);
+    if (!index.matches("[0-9]{1,9}") || Integer.parseInt(index) >= op.numOutputs()) {
+      throw new UserError(
+          "node '"
+              + node
+              + "' has "
+              + op.numOutputs()
+              + (op.numOutputs() == 1 ? " output" : " outputs")
+              + ", so "
+              + tensor
+              + " names none (NAME:K counts from 0)");
+    }
     return op;
   }
 

@@ -139,6 +139,12 @@ class FrozenGraphTest {
     assertEquals(
         CIFAR_GRAPH + ": the graph has no node 'Logits'", message(CIFAR_GRAPH, "Input", "Logits"));
     assertEquals(
+        CIFAR_GRAPH + ": node 'Input' has 1 output, so Input:3 names none (NAME:K counts from 0)",
+        message(CIFAR_GRAPH, "Input:3", "Output"));
+    assertEquals(
+        CIFAR_GRAPH + ": node 'Output' has 1 output, so Output:x names none (NAME:K counts from 0)",
+        message(CIFAR_GRAPH, "Input", "Output:x"));
+    assertEquals(
         unsafe
             + ": refusing to run ops that touch files, processes or the network: ReadFile (secrets)"
             + " (allow one with --allow-op NAME)",
