@@ -14,7 +14,7 @@ import java.util.Map;
  * <p>Ranges hold 0, as the kernel and integer runtimes need (so ReLU outputs start at 0); a tensor
  * that is 0 throughout gets {@code [0, 1]}, whose grid holds 0 exactly.
  */
-public final class ActivationRanges {
+final class ActivationRanges {
 
   /** Histogram bins of the MSE search (AIMET's tf_enhanced uses 512; 8 per 8-bit step here). */
   public static final int BINS = 2048;

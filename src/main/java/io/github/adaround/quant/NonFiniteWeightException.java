@@ -5,7 +5,7 @@ import io.github.adaround.error.UserError;
 /**
  * A weight holds NaN or Inf, so it has no grid: observing it is refused (the model is unusable).
  */
-public final class NonFiniteWeightException extends UserError {
+final class NonFiniteWeightException extends UserError {
   private static final long serialVersionUID = 1L;
 
   public NonFiniteWeightException(String weightName) {
