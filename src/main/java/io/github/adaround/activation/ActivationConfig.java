@@ -19,7 +19,7 @@ public record ActivationConfig(
   public static final ActivationConfig FLOAT = new ActivationConfig(0, RangeMethod.MSE, false, 1f);
 
   /** QDrop's probability: the paper's 0.5. */
-  public static final float DEFAULT_QDROP = 0.5f;
+  static final float DEFAULT_QDROP = 0.5f;
 
   public ActivationConfig {
     if (bits != 0 && (bits < ActivationEncoding.MIN_BITS || bits > ActivationEncoding.MAX_BITS)) {

@@ -77,7 +77,7 @@ public final class SavedModelClassifier implements AutoCloseable {
   }
 
   /** The batch size the model requires, or -1 when any size goes. */
-  public int fixedBatchSize() {
+  int fixedBatchSize() {
     return (int) inputShape[0];
   }
 
@@ -87,7 +87,7 @@ public final class SavedModelClassifier implements AutoCloseable {
    * @param pixels the images, NHWC, row-major; {@code n} images of the signature's size
    * @param n how many images
    */
-  public int[] predict(float[] pixels, int n) {
+  int[] predict(float[] pixels, int n) {
     int batch = fixedBatchSize() > 0 ? fixedBatchSize() : n;
     if (n > batch) {
       throw new IllegalArgumentException("the model takes batches of " + batch + " images");
