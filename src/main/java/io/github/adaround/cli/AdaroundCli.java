@@ -70,8 +70,18 @@ public final class AdaroundCli implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler(AdaroundCli::reportBadOptions);
-    cli.setExecutionExceptionHandler(AdaroundCli::reportFailure);
-    return cli.execute(args);
+    cli.setExecutionExceptionHandler((e, command, parsed) -> reportFailure(e, command, parsed));
+    try {
+      return cli.execute(args);
+    } catch (Error e) {
+      // picocli hands only Exceptions to the handler; an Error is a bug of the command run.
+      ParseResult parsed = cli.getParseResult();
+      CommandLine command = cli;
+      for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+        command = p.commandSpec().commandLine();
+      }
+      return reportFailure(e, command, parsed);
+    }
   }
 
   /** Entry point. */
@@ -109,7 +119,7 @@ public final class AdaroundCli implements Runnable {
     return command.getCommandSpec().exitCodeOnInvalidInput();
   }
 
-  private static int reportFailure(Exception e, CommandLine command, ParseResult parsed) {
+  private static int reportFailure(Throwable e, CommandLine command, ParseResult parsed) {
     PrintWriter err = command.getErr();
     String prefix = command.getCommandSpec().qualifiedName() + ": ";
     String message = userMessage(e);

@@ -31,36 +31,37 @@ final class ErrorLog {
    * @return the log, or null when it could not be written (the error itself matters more)
    */
   static Path write(Path folder, Throwable error) {
-    StringWriter text = new StringWriter();
-    try (PrintWriter w = new PrintWriter(text)) {
-      w.println(
-          "adaround internal error at "
-              + Instant.now()
-              + " (Java "
-              + Runtime.version()
-              + ", "
-              + System.getProperty("os.name")
-              + " "
-              + System.getProperty("os.arch")
-              + ")");
-      error.printStackTrace(w);
-    }
-    Path log = folder.resolve(FILE);
     Path temporary = null;
     try {
+      StringWriter text = new StringWriter();
+      try (PrintWriter w = new PrintWriter(text)) {
+        w.println(
+            "adaround internal error at "
+                + Instant.now()
+                + " (Java "
+                + Runtime.version()
+                + ", "
+                + System.getProperty("os.name")
+                + " "
+                + System.getProperty("os.arch")
+                + ")");
+        error.printStackTrace(w);
+      }
       Files.createDirectories(folder);
       temporary = Files.createTempFile(folder, "." + FILE, ".tmp");
       Files.writeString(temporary, text.toString(), StandardCharsets.UTF_8);
+      Path log = folder.resolve(FILE);
       Files.move(
           temporary, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       return log;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // The log is only a help: the error itself is reported without it, never replaced.
       error.addSuppressed(e);
       if (temporary != null) {
         try {
           Files.deleteIfExists(temporary);
-        } catch (IOException ignored) {
-          // the log is only a help; the error is reported without it
+        } catch (IOException | RuntimeException ignored) {
+          // nothing more to do
         }
       }
       return null;

@@ -55,6 +55,7 @@ class InternalErrorsTest {
       switch (how) {
         case "bug" -> throw new IllegalStateException("the cache lost a layer");
         case "bare-bug" -> throw new NullPointerException();
+        case "error" -> throw new AssertionError("an invariant broke");
         case "argument" -> throw new IllegalArgumentException("an engine precondition failed");
         case "user" -> throw new UserError("--shape must be [N, ...], got []");
         case "io" -> throw new java.nio.file.NoSuchFileException("/data/x.npy");
@@ -87,6 +88,10 @@ class InternalErrorsTest {
     assertEquals(
         "adaround fail: internal error: an engine precondition failed" + NL, argument.err());
     assertEquals(3, argument.status());
+
+    Run error = runWithFail("fail", "error");
+    assertEquals("adaround fail: internal error: an invariant broke" + NL, error.err());
+    assertEquals(3, error.status());
 
     // Without a message the line still says what happened.
     Run bare = runWithFail("fail", "bare-bug");
