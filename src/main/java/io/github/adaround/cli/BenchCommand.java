@@ -114,11 +114,7 @@ final class BenchCommand implements Callable<Integer> {
             : c -> threads;
     TorchStep torchStep = new TorchStep(python, toolsFolder().resolve("torch_step.py"));
     if (torch) {
-      try {
-        torchStep.check();
-      } catch (IllegalStateException e) {
-        throw new UserError("--torch: " + e.getMessage());
-      }
+      torchStep.check();
     }
     StepBenchmark benchmark = new StepBenchmark(stepThreads, WARM_UP, REPEATS);
     QuadraticStepBenchmark quadratic = new QuadraticStepBenchmark(threads, WARM_UP, REPEATS);
@@ -133,11 +129,7 @@ final class BenchCommand implements Callable<Integer> {
     KernelReport kernelReport = kernels ? KernelReport.measure(threads) : null;
     Map<String, TorchStep.Figure> torchFigures = null;
     if (torch) {
-      try {
-        torchFigures = torchStep.measure(Runtime.getRuntime().availableProcessors());
-      } catch (IllegalStateException e) {
-        throw new UserError("--torch: " + e.getMessage());
-      }
+      torchFigures = torchStep.measure(Runtime.getRuntime().availableProcessors());
     }
     Measured measured = new Measured(results, quadraticMs, peak, kernelReport, torchFigures);
     PrintWriter out = spec.commandLine().getOut();
