@@ -1,5 +1,7 @@
 package io.github.adaround.activation;
 
+import io.github.adaround.error.UserError;
+
 /**
  * What a run does with activations, immutable.
  *
@@ -17,11 +19,11 @@ public record ActivationConfig(
   public static final ActivationConfig FLOAT = new ActivationConfig(0, RangeMethod.MSE, false, 1f);
 
   /** QDrop's probability: the paper's 0.5. */
-  public static final float DEFAULT_QDROP = 0.5f;
+  static final float DEFAULT_QDROP = 0.5f;
 
   public ActivationConfig {
     if (bits != 0 && (bits < ActivationEncoding.MIN_BITS || bits > ActivationEncoding.MAX_BITS)) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "--activation-bits must be in "
               + ActivationEncoding.MIN_BITS
               + ".."
@@ -30,10 +32,10 @@ public record ActivationConfig(
               + bits);
     }
     if (!(qdrop >= 0 && qdrop <= 1)) {
-      throw new IllegalArgumentException("--qdrop must be in 0..1, got " + qdrop);
+      throw new UserError("--qdrop must be in 0..1, got " + qdrop);
     }
     if (bits == 0 && quantizedReconstruction) {
-      throw new IllegalArgumentException("a quantized reconstruction needs --activation-bits");
+      throw new UserError("a quantized reconstruction needs --activation-bits");
     }
   }
 

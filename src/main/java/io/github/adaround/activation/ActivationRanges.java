@@ -1,5 +1,6 @@
 package io.github.adaround.activation;
 
+import io.github.adaround.error.UserError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.Map;
  * <p>Ranges hold 0, as the kernel and integer runtimes need (so ReLU outputs start at 0); a tensor
  * that is 0 throughout gets {@code [0, 1]}, whose grid holds 0 exactly.
  */
-public final class ActivationRanges {
+final class ActivationRanges {
 
   /** Histogram bins of the MSE search (AIMET's tf_enhanced uses 512; 8 per 8-bit step here). */
   public static final int BINS = 2048;
@@ -41,7 +42,7 @@ public final class ActivationRanges {
         });
     for (int t = 0; t < n; t++) {
       if (!Float.isFinite(min[t]) || !Float.isFinite(max[t])) {
-        throw new IllegalArgumentException(
+        throw new UserError(
             "activation " + tensors.get(t) + " is not finite on the calibration data");
       }
     }

@@ -31,7 +31,7 @@ import org.tensorflow.proto.DataType;
  *       the {@code Relu} or {@code Relu6} that is its only reader, which runtimes fuse too.
  * </ul>
  */
-public final class ActivationTensorFinder {
+final class ActivationTensorFinder {
 
   private static final Set<String> ALIASES =
       Set.of("Identity", "Reshape", "Squeeze", "ExpandDims", "Snapshot", "StopGradient");

@@ -20,7 +20,7 @@ public record ActivationTensors(List<String> quantized, Map<String, String> alia
   }
 
   /** The quantized tensor whose values {@code tensor} holds: itself, or the one it aliases. */
-  public String sourceOf(String tensor) {
+  String sourceOf(String tensor) {
     String name = tensor.contains(":") ? tensor : tensor + ":0";
     String source = aliases.getOrDefault(name, name);
     if (!quantized.contains(source)) {

@@ -24,7 +24,7 @@ import org.tensorflow.proto.TensorShapeProto;
  * nudges the range exactly as {@link ActivationEncoding} describes, and TF's TFLite converter reads
  * the ranges from these ops. Nothing else in the graph changes.
  */
-public final class FakeQuantGraph {
+final class FakeQuantGraph {
 
   private FakeQuantGraph() {}
 

@@ -3,9 +3,9 @@ package io.github.adaround.activation;
 import io.github.adaround.cache.LayerCaches;
 import io.github.adaround.cache.ModelSession;
 import io.github.adaround.data.Calibration;
+import io.github.adaround.error.ModelException;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.source.Folders;
-import io.github.adaround.source.ModelException;
 import io.github.adaround.train.LayerFunction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +61,7 @@ public final class SimulatedInputs implements AutoCloseable {
       Path model = folder.resolve("model");
       ActivationSimulation.export(fp, ranges, model);
       return new SimulatedInputs(activations, ranges, opener.open(model), folder, qdrop);
-    } catch (IOException | ModelException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       delete(folder);
       throw e;
     }

@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  * asked tensors for the samples of that batch (no padding rows), in the order asked.
  */
 @FunctionalInterface
-public interface TensorBatches {
+interface TensorBatches {
 
   void forEach(List<String> tensors, Consumer<List<float[]>> batch);
 }

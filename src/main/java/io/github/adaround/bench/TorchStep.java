@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.github.adaround.error.UserError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,23 +29,25 @@ public record TorchStep(Path python, Path script) {
   /**
    * Checks, cheaply, that the script is there and that the interpreter imports torch.
    *
-   * @throws IllegalStateException naming what is missing
+   * @throws UserError naming what is missing
    */
   public void check() {
     if (!Files.isRegularFile(script)) {
-      throw new IllegalStateException(script + ": no such file (the PyTorch side of --torch)");
+      throw new UserError("--torch: " + script + ": no such file (the PyTorch side of --torch)");
     }
     int status = run(List.of(python.toString(), "-c", "import torch")).status();
     if (status != 0) {
-      throw new IllegalStateException(
-          python + " cannot import torch (apt-get install python3-torch libopenblas0-pthread)");
+      throw new UserError(
+          "--torch: "
+              + python
+              + " cannot import torch (apt-get install python3-torch libopenblas0-pthread)");
     }
   }
 
   /**
    * Runs the script and reads its figures, by case name.
    *
-   * @throws IllegalStateException if it fails or prints no figures
+   * @throws UserError if it fails or prints no figures
    */
   public Map<String, Figure> measure(int threads) {
     Output out =
@@ -56,7 +59,7 @@ public record TorchStep(Path python, Path script) {
                 "--threads",
                 Integer.toString(threads)));
     if (out.status() != 0) {
-      throw new IllegalStateException(script + " failed with exit status " + out.status());
+      throw new UserError("--torch: " + script + " failed with exit status " + out.status());
     }
     try {
       List<String> lines = out.stdout().strip().lines().toList();
@@ -70,7 +73,7 @@ public record TorchStep(Path python, Path script) {
       }
       return figures;
     } catch (JsonParseException | IllegalStateException | IndexOutOfBoundsException e) {
-      throw new IllegalStateException(script + " printed no figures");
+      throw new UserError("--torch: " + script + " printed no figures");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.github.adaround.cache;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.source.Batches;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.tf.TensorData;
@@ -48,14 +49,14 @@ public final class ModelSession implements AutoCloseable {
   /**
    * The loaded SavedModel, for exports that rewrite its graph (codes, the simulated integer model).
    *
-   * @throws IllegalArgumentException when the model's format has to be written by its own saver
+   * @throws UserError when the model's format has to be written by its own saver
    */
   public SavedModelBundle bundle(String purpose) {
     return source
         .rewritableBundle()
         .orElseThrow(
             () ->
-                new IllegalArgumentException(
+                new UserError(
                     purpose
                         + " works on flat SavedModels of VariableV2 weights; this model is"
                         + " written by its own saver"));

@@ -12,6 +12,7 @@ import io.github.adaround.bench.ProductKernels.KernelTimes;
 import io.github.adaround.bench.QuadraticStepBenchmark;
 import io.github.adaround.bench.StepBenchmark;
 import io.github.adaround.bench.TorchStep;
+import io.github.adaround.error.UserError;
 import io.github.adaround.tf.LayerThreads;
 import io.github.adaround.tf.OneDnn;
 import io.github.adaround.tf.SessionThreads;
@@ -96,27 +97,24 @@ final class BenchCommand implements Callable<Integer> {
   private Integer interOp;
 
   @Override
-  public Integer call() throws UserException {
+  public Integer call() throws UserError {
     if (steps != null && steps <= 0) {
-      throw new UserException("--steps must be positive, got " + steps);
+      throw new UserError("--steps must be positive, got " + steps);
     }
-    SessionThreads threads;
-    try {
-      threads = new SessionThreads(intraOp == null ? 0 : intraOp, interOp == null ? 0 : interOp);
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
+    if (intraOp != null && intraOp < 0 || interOp != null && interOp < 0) {
+      throw new UserError(
+          "--intra-op-threads and --inter-op-threads must not be negative, got "
+              + (intraOp != null && intraOp < 0 ? intraOp : interOp));
     }
+    SessionThreads threads =
+        new SessionThreads(intraOp == null ? 0 : intraOp, interOp == null ? 0 : interOp);
     Function<BenchCase, SessionThreads> stepThreads =
         intraOp == null && interOp == null
             ? c -> LayerThreads.forStep(c.flopsPerStep())
             : c -> threads;
     TorchStep torchStep = new TorchStep(python, toolsFolder().resolve("torch_step.py"));
     if (torch) {
-      try {
-        torchStep.check();
-      } catch (IllegalStateException e) {
-        throw new UserException("--torch: " + e.getMessage());
-      }
+      torchStep.check();
     }
     StepBenchmark benchmark = new StepBenchmark(stepThreads, WARM_UP, REPEATS);
     QuadraticStepBenchmark quadratic = new QuadraticStepBenchmark(threads, WARM_UP, REPEATS);
@@ -131,11 +129,7 @@ final class BenchCommand implements Callable<Integer> {
     KernelReport kernelReport = kernels ? KernelReport.measure(threads) : null;
     Map<String, TorchStep.Figure> torchFigures = null;
     if (torch) {
-      try {
-        torchFigures = torchStep.measure(Runtime.getRuntime().availableProcessors());
-      } catch (IllegalStateException e) {
-        throw new UserException("--torch: " + e.getMessage());
-      }
+      torchFigures = torchStep.measure(Runtime.getRuntime().availableProcessors());
     }
     Measured measured = new Measured(results, quadraticMs, peak, kernelReport, torchFigures);
     PrintWriter out = spec.commandLine().getOut();

@@ -5,6 +5,7 @@ import io.github.adaround.data.LabeledImages;
 import io.github.adaround.data.Split;
 import io.github.adaround.demo.Evaluator;
 import io.github.adaround.demo.SavedModelClassifier;
+import io.github.adaround.error.UserError;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -49,13 +50,13 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (limit != null && limit < 1) {
-      throw new UserException("--limit must be at least 1");
+      throw new UserError("--limit must be at least 1");
     }
     try (SavedModelClassifier classifier = SavedModelClassifier.load(model)) {
       LabeledImages test = data.load(Split.TEST);
       long[] shape = classifier.inputShape();
       if (shape[1] != test.height() || shape[2] != test.width() || shape[3] != test.channels()) {
-        throw new UserException(
+        throw new UserError(
             model + ": model input " + Arrays.toString(shape) + " does not take 28x28x1 images");
       }
       if (limit != null) {

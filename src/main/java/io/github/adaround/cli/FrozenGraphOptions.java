@@ -1,6 +1,7 @@
 package io.github.adaround.cli;
 
-import io.github.adaround.source.ModelException;
+import io.github.adaround.error.ModelException;
+import io.github.adaround.error.UserError;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import java.nio.file.Files;
@@ -31,21 +32,20 @@ final class FrozenGraphOptions {
   /**
    * Whether {@code model} is to be read as a frozen GraphDef.
    *
-   * @throws UserException when the options do not fit the model: a file without both options, or
-   *     the options with a folder
+   * @throws UserError when the options do not fit the model: a file without both options, or the
+   *     options with a folder
    */
-  boolean frozen(Path model) throws UserException {
+  boolean frozen(Path model) throws UserError {
     boolean given = input != null || !outputs.isEmpty();
     if (given && (input == null || outputs.isEmpty())) {
-      throw new UserException("--input and --output go together (a frozen GraphDef needs both)");
+      throw new UserError("--input and --output go together (a frozen GraphDef needs both)");
     }
     if (given && Files.isDirectory(model)) {
-      throw new UserException(
+      throw new UserError(
           model + ": --input and --output are for a frozen GraphDef file, this is a folder");
     }
     if (!given && Files.isRegularFile(model)) {
-      throw new UserException(
-          model + ": a frozen GraphDef file needs --input NAME and --output NAME");
+      throw new UserError(model + ": a frozen GraphDef file needs --input NAME and --output NAME");
     }
     return given;
   }

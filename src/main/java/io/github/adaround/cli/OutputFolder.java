@@ -1,5 +1,6 @@
 package io.github.adaround.cli;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.source.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,27 +24,27 @@ final class OutputFolder {
   /**
    * Checks that {@code target} may be written.
    *
-   * @throws UserException when it is a file, or a non-empty folder and {@code overwrite} is false,
-   *     or when its nearest existing parent is a file or not writable
+   * @throws UserError when it is a file, or a non-empty folder and {@code overwrite} is false, or
+   *     when its nearest existing parent is a file or not writable
    */
-  static OutputFolder check(Path target, boolean overwrite) throws UserException, IOException {
+  static OutputFolder check(Path target, boolean overwrite) throws UserError, IOException {
     OutputFolder folder = new OutputFolder(target, overwrite);
     Path existing = folder.target.getParent();
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
     }
     if (existing != null && !Files.isDirectory(existing)) {
-      throw new UserException(target + ": cannot be created, " + existing + " is not a folder");
+      throw new UserError(target + ": cannot be created, " + existing + " is not a folder");
     }
     if (existing != null && !Files.isWritable(existing)) {
-      throw new UserException(target + ": cannot be created, " + existing + " is not writable");
+      throw new UserError(target + ": cannot be created, " + existing + " is not writable");
     }
     if (Files.exists(folder.target)) {
       if (!Files.isDirectory(folder.target)) {
-        throw new UserException(target + ": exists and is not a folder");
+        throw new UserError(target + ": exists and is not a folder");
       }
       if (!overwrite && !isEmpty(folder.target)) {
-        throw new UserException(target + ": folder exists and is not empty (use --force)");
+        throw new UserError(target + ": folder exists and is not empty (use --force)");
       }
     }
     return folder;
@@ -59,7 +60,7 @@ final class OutputFolder {
   }
 
   /** Moves the finished {@code staging} folder into place, replacing what was there. */
-  void commit(Path staging) throws IOException, UserException {
+  void commit(Path staging) throws IOException, UserError {
     check(target, overwrite);
     if (Files.exists(target)) {
       Path old =

@@ -13,11 +13,12 @@ import io.github.adaround.data.Split;
 import io.github.adaround.engine.AdaroundEngine;
 import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.RunState;
+import io.github.adaround.error.ModelException;
+import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
-import io.github.adaround.source.ModelException;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import io.github.adaround.train.AdaroundRecipe;
@@ -54,7 +55,7 @@ import picocli.CommandLine.Spec;
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
           + " or a .npy file of model inputs (--calibration-npy)."
     })
-final class QuantizeCommand implements Callable<Integer> {
+final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   @Spec private CommandSpec spec;
 
   @Option(
@@ -261,12 +262,44 @@ final class QuantizeCommand implements Callable<Integer> {
       description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
+  /** The log of this run's internal error, or null while there is none. */
+  private Path errorLog;
+
+  /**
+   * Quantizes; an internal error (a bug, not the user's) also leaves its stack trace in the run's
+   * state folder, {@code OUT.partial/error.log}, which {@code --resume} ignores.
+   */
   @Override
   public Integer call() throws Exception {
+    try {
+      return quantize();
+    } catch (Exception | Error e) {
+      if (AdaroundCli.userMessage(e) == null) {
+        Path folder = stateFolder();
+        errorLog = folder == null ? null : ErrorLog.write(folder, e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Path errorLog() {
+    return errorLog;
+  }
+
+  /** The folder that keeps an unfinished run's state, beside --out. */
+  private Path stateFolder() {
+    Path absolute = out.toAbsolutePath().normalize();
+    return absolute.getFileName() == null
+        ? null
+        : absolute.resolveSibling(absolute.getFileName() + ".partial");
+  }
+
+  private Integer quantize() throws Exception {
     QuantizeConfig config = config();
     boolean frozen = frozenGraph.frozen(model);
     if (calibration < 1) {
-      throw new UserException("--calibration must be at least 1");
+      throw new UserError("--calibration must be at least 1");
     }
     OutputFolder output = OutputFolder.check(out, force);
     // The model (loadable, safe, with the signature) before any data is read.
@@ -283,7 +316,7 @@ final class QuantizeCommand implements Callable<Integer> {
             absolute.resolveSibling(absolute.getFileName() + ".partial"), model, samples, config);
     if (state.exists() && !resume) {
       if (!force) {
-        throw new UserException(
+        throw new UserError(
             "an unfinished run is in "
                 + state.folder()
                 + ": add --resume to continue it, or --force to start over");
@@ -304,9 +337,6 @@ final class QuantizeCommand implements Callable<Integer> {
                   staging,
                   state)
               : engine.run(model, samples, staging, state);
-    } catch (IllegalArgumentException e) {
-      Folders.deleteRecursively(staging);
-      throw new UserException(e.getMessage());
     } catch (Exception | Error e) {
       Folders.deleteRecursively(staging);
       throw e;
@@ -317,29 +347,28 @@ final class QuantizeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private QuantizeConfig config() throws UserException {
+  private QuantizeConfig config() throws UserError {
     Grid chosen =
         switch (grid) {
           case "mse" -> Grid.MSE;
           case "minmax" -> Grid.MINMAX;
-          default -> throw new UserException("--grid must be minmax or mse, got " + grid);
+          default -> throw new UserError("--grid must be minmax or mse, got " + grid);
         };
     Storage stored =
         switch (storage) {
           case "float" -> Storage.FLOAT;
           case "codes" -> Storage.CODES;
-          default -> throw new UserException("--storage must be float or codes, got " + storage);
+          default -> throw new UserError("--storage must be float or codes, got " + storage);
         };
     Objective learnt =
         switch (objective) {
           case "minibatch" -> Objective.MINIBATCH;
           case "quadratic" -> Objective.QUADRATIC;
           default ->
-              throw new UserException(
-                  "--objective must be minibatch or quadratic, got " + objective);
+              throw new UserError("--objective must be minibatch or quadratic, got " + objective);
         };
     if (iterations < 1) {
-      throw new UserException("--iterations must be at least 1");
+      throw new UserError("--iterations must be at least 1");
     }
     ActivationConfig activations = activationConfig();
     EncodingsVersion version =
@@ -347,11 +376,11 @@ final class QuantizeCommand implements Callable<Integer> {
           case "0.6.1" -> EncodingsVersion.V0_6_1;
           case "1.0.0" -> EncodingsVersion.V1_0_0;
           default ->
-              throw new UserException(
+              throw new UserError(
                   "--encodings-version must be 0.6.1 or 1.0.0, got " + encodingsVersion);
         };
     if (cacheMb < 0) {
-      throw new UserException("--cache-mb must not be negative");
+      throw new UserError("--cache-mb must not be negative");
     }
     try {
       AdaroundRecipe recipe =
@@ -377,17 +406,17 @@ final class QuantizeCommand implements Callable<Integer> {
           .withEncodingsVersion(version)
           .withFoldBatchNorm(foldBatchNorm);
     } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
+      throw new UserError(e.getMessage());
     }
   }
 
-  private ActivationConfig activationConfig() throws UserException {
+  private ActivationConfig activationConfig() throws UserError {
     RangeMethod range =
         switch (activationRange) {
           case "mse" -> RangeMethod.MSE;
           case "minmax" -> RangeMethod.MINMAX;
           default ->
-              throw new UserException(
+              throw new UserError(
                   "--activation-range must be mse or minmax, got " + activationRange);
         };
     boolean drop = !qdrop.equals("off");
@@ -396,13 +425,13 @@ final class QuantizeCommand implements Callable<Integer> {
       try {
         probability = Float.parseFloat(qdrop);
       } catch (NumberFormatException e) {
-        throw new UserException("--qdrop must be a probability in 0..1 or off, got " + qdrop);
+        throw new UserError("--qdrop must be a probability in 0..1 or off, got " + qdrop);
       }
     }
     if (activationBits == null) {
       boolean asked = spec.commandLine().getParseResult().hasMatchedOption("--qdrop");
       if (asked || spec.commandLine().getParseResult().hasMatchedOption("--activation-range")) {
-        throw new UserException("--qdrop and --activation-range need --activation-bits");
+        throw new UserError("--qdrop and --activation-range need --activation-bits");
       }
       return ActivationConfig.FLOAT;
     }
@@ -411,7 +440,7 @@ final class QuantizeCommand implements Callable<Integer> {
           ? ActivationConfig.quantized(activationBits, range, probability)
           : ActivationConfig.floatReconstruction(activationBits, range);
     } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
+      throw new UserError(e.getMessage());
     }
   }
 
@@ -439,7 +468,7 @@ final class QuantizeCommand implements Callable<Integer> {
       source = "the training split holds";
     }
     if (available < calibration) {
-      throw new UserException(
+      throw new UserError(
           source + " " + available + " samples, --calibration asks for " + calibration);
     }
     int size = values.length / available;
@@ -451,13 +480,12 @@ final class QuantizeCommand implements Callable<Integer> {
           Arrays.copyOfRange(values, calibration * size, (calibration + held) * size),
           held);
     } catch (IllegalArgumentException e) {
-      throw new UserException(
-          (calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
+      throw new UserError((calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
     }
   }
 
   /** The input shape of the signature to be fed; -1 where any size goes. */
-  private long[] inputShape() throws ModelException, UserException {
+  private long[] inputShape() throws ModelException, UserError {
     if (frozenGraph.frozen(model)) {
       try (ModelSource source = frozenGraph.open(model, null, Set.copyOf(allowedOps))) {
         return source.inputShape().asArray();

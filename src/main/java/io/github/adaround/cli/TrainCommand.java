@@ -8,6 +8,7 @@ import io.github.adaround.demo.ModelParameters;
 import io.github.adaround.demo.SavedModelClassifier;
 import io.github.adaround.demo.Trainer;
 import io.github.adaround.demo.TrainingConfig;
+import io.github.adaround.error.UserError;
 import io.github.adaround.source.Folders;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -67,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (epochs < 1 || batchSize < 1) {
-      throw new UserException("--epochs and --batch-size must be at least 1");
+      throw new UserError("--epochs and --batch-size must be at least 1");
     }
     OutputFolder output = OutputFolder.check(out, force);
     LabeledImages train = data.load(Split.TRAIN);

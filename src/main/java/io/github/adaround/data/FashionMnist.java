@@ -6,7 +6,7 @@ import java.io.InputStream;
 /** Loads a split of Fashion-MNIST: 28x28 grey images in [0, 1] with labels 0-9. */
 public final class FashionMnist {
   /** Image side in pixels. */
-  public static final int SIDE = 28;
+  static final int SIDE = 28;
 
   /** Number of classes. */
   public static final int CLASSES = 10;

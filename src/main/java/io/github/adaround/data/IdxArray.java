@@ -8,7 +8,7 @@ import java.util.Arrays;
  * @param dims the dimensions, outermost first
  * @param values the values, row-major, as stored (unsigned, read them with {@code & 0xff})
  */
-public record IdxArray(int[] dims, byte[] values) {
+record IdxArray(int[] dims, byte[] values) {
 
   /** Copies the arrays so that the record stays immutable. */
   public IdxArray {

@@ -16,7 +16,7 @@ import java.util.zip.ZipException;
  * int32, then the values. Only unsigned-byte data (type {@code 0x08}) is supported. The reader
  * checks the magic number, the dimensions and that the content has exactly the announced length.
  */
-public final class IdxReader {
+final class IdxReader {
   private static final int UNSIGNED_BYTE = 0x08;
   private static final int MAX_DIMS = 8;
 

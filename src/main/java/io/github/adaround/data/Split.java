@@ -16,12 +16,12 @@ public enum Split {
   }
 
   /** The images file's name. */
-  public String imagesFile() {
+  String imagesFile() {
     return imagesFile;
   }
 
   /** The labels file's name. */
-  public String labelsFile() {
+  String labelsFile() {
     return labelsFile;
   }
 }

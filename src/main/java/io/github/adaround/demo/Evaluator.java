@@ -6,7 +6,7 @@ import java.util.Arrays;
 /** Top-1 accuracy of a classifier on labelled images. */
 public final class Evaluator {
   /** Images per inference call when the model accepts any batch size. */
-  public static final int BATCH_SIZE = 250;
+  static final int BATCH_SIZE = 250;
 
   private Evaluator() {}
 

@@ -21,7 +21,7 @@ import org.tensorflow.types.TInt32;
  *
  * Input: float32 {@code [-1, 28, 28, 1]} in [0, 1]. Output: float32 logits {@code [-1, 10]}.
  */
-public final class FashionCnn {
+final class FashionCnn {
   /** Signature key of the exported model. */
   public static final String SIGNATURE = "serving_default";
 

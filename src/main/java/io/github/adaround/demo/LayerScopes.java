@@ -9,7 +9,7 @@ import org.tensorflow.op.Ops;
  * layer's weights and computation sit under the same prefix ({@code conv1/kernel}, {@code
  * conv1/Conv2d}) rather than under uniquified copies of it.
  */
-public final class LayerScopes {
+final class LayerScopes {
   private final Ops root;
   private final Map<String, Ops> layers = new HashMap<>();
 

@@ -33,7 +33,7 @@ public final class ModelParameters {
    * Glorot-uniform kernels and zero biases, drawn from {@code seed}: the same seed gives the same
    * values.
    */
-  public static ModelParameters glorotUniform(List<Parameter> parameters, long seed) {
+  static ModelParameters glorotUniform(List<Parameter> parameters, long seed) {
     Random random = new Random(seed);
     Map<String, float[]> values = new LinkedHashMap<>();
     for (Parameter p : parameters) {

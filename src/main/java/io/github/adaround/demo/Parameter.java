@@ -11,7 +11,7 @@ import org.tensorflow.ndarray.Shape;
  * @param fanIn inputs per output unit, for initialisation (0 for a bias)
  * @param fanOut outputs per input unit, for initialisation (0 for a bias)
  */
-public record Parameter(String name, long[] dims, int fanIn, int fanOut) {
+record Parameter(String name, long[] dims, int fanIn, int fanOut) {
 
   /** Checks the name and copies the dimensions so that the record stays immutable. */
   public Parameter {

@@ -1,6 +1,6 @@
 package io.github.adaround.demo;
 
-import io.github.adaround.source.ModelException;
+import io.github.adaround.error.ModelException;
 import io.github.adaround.source.SavedModels;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -65,7 +65,7 @@ public final class SavedModelClassifier implements AutoCloseable {
       }
       return new SavedModelClassifier(
           bundle, bundle.function(FashionCnn.SIGNATURE), input.getKey(), shape);
-    } catch (ModelException | RuntimeException e) {
+    } catch (RuntimeException e) {
       bundle.close();
       throw e;
     }
@@ -77,7 +77,7 @@ public final class SavedModelClassifier implements AutoCloseable {
   }
 
   /** The batch size the model requires, or -1 when any size goes. */
-  public int fixedBatchSize() {
+  int fixedBatchSize() {
     return (int) inputShape[0];
   }
 
@@ -87,7 +87,7 @@ public final class SavedModelClassifier implements AutoCloseable {
    * @param pixels the images, NHWC, row-major; {@code n} images of the signature's size
    * @param n how many images
    */
-  public int[] predict(float[] pixels, int n) {
+  int[] predict(float[] pixels, int n) {
     int batch = fixedBatchSize() > 0 ? fixedBatchSize() : n;
     if (n > batch) {
       throw new IllegalArgumentException("the model takes batches of " + batch + " images");

@@ -32,7 +32,7 @@ public record TrainingConfig(
   }
 
   /** The defaults with a given seed. */
-  public static TrainingConfig defaults(long seed) {
+  static TrainingConfig defaults(long seed) {
     return new TrainingConfig(
         DEFAULT_EPOCHS,
         DEFAULT_BATCH_SIZE,

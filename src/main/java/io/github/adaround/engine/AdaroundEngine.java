@@ -11,6 +11,8 @@ import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.config.Storage;
 import io.github.adaround.data.Calibration;
+import io.github.adaround.error.ModelException;
+import io.github.adaround.error.UserError;
 import io.github.adaround.export.CodesExport;
 import io.github.adaround.export.EncodingsFile;
 import io.github.adaround.export.LayerReport;
@@ -30,7 +32,6 @@ import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.rebuild.BatchNormFolding;
 import io.github.adaround.rebuild.BatchNormValues;
 import io.github.adaround.rebuild.LayerRebuilder;
-import io.github.adaround.source.ModelException;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import io.github.adaround.tf.LayerThreads;
@@ -137,12 +138,11 @@ public final class AdaroundEngine {
     try (ModelSession fp = new ModelSession(opener.open());
         ModelSession quantized = new ModelSession(opener.open())) {
       if (config.storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
-        throw new IllegalArgumentException(CodesExport.NO_CODES);
+        throw new UserError(CodesExport.NO_CODES);
       }
       if (config.activations().enabled()) {
         if (config.foldBatchNorm()) {
-          throw new IllegalArgumentException(
-              "--fold-batch-norm and --activation-bits cannot be combined yet");
+          throw new UserError("--fold-batch-norm and --activation-bits cannot be combined yet");
         }
         fp.bundle(FakeQuantExport.PURPOSE);
       }
@@ -331,7 +331,7 @@ public final class AdaroundEngine {
     float[] weight = fp.read(layer.weight());
     for (float w : weight) {
       if (!Float.isFinite(w)) {
-        throw new IllegalArgumentException(
+        throw new UserError(
             "layer " + layer.name() + ": weight '" + layer.weight() + "' contains NaN or Inf");
       }
     }

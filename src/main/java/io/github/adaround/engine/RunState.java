@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.data.Calibration;
+import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
@@ -60,7 +61,7 @@ public final class RunState {
   /**
    * The layers an earlier run finished, in order.
    *
-   * @throws IllegalArgumentException if that run had other inputs or options
+   * @throws UserError if that run had other inputs or options
    */
   List<Finished> restore() throws IOException {
     if (!exists()) {
@@ -69,7 +70,7 @@ public final class RunState {
     JsonObject state =
         JsonParser.parseString(Files.readString(folder.resolve(STATE))).getAsJsonObject();
     if (!state.get("fingerprint").getAsString().equals(fingerprint)) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "the unfinished run in "
               + folder
               + " had other inputs or options; start again without --resume (with --force)");

@@ -1,6 +1,6 @@
 package io.github.adaround.engine;
 
-import io.github.adaround.source.ModelException;
+import io.github.adaround.error.ModelException;
 import io.github.adaround.source.ModelSource;
 
 /**

@@ -1,5 +1,6 @@
 package io.github.adaround.graph;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.tf.OpNames;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -61,8 +62,8 @@ public final class FunctionInliner {
    * The flat graph that computes the nodes {@code outputs} of {@code graph}.
    *
    * @param outputs node names of {@code graph}
-   * @throws IllegalArgumentException for a function this rewrite cannot inline (one with attribute
-   *     placeholders or a list-typed argument)
+   * @throws UserError for a function this rewrite cannot inline (one with attribute placeholders or
+   *     a list-typed argument)
    */
   public static GraphDef inline(GraphDef graph, Collection<String> outputs) {
     return new FunctionInliner(graph).run(graph, outputs);
@@ -115,14 +116,14 @@ public final class FunctionInliner {
     }
     var arguments = function.getSignature().getInputArgList();
     if (arguments.size() != dataInputs.size()) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "call '" + call.getName() + "' passes " + dataInputs.size() + " inputs to " + name);
     }
     Map<String, String> bodyOutputs = new HashMap<>();
     for (int i = 0; i < arguments.size(); i++) {
       OpDef.ArgDef argument = arguments.get(i);
       if (!argument.getNumberAttr().isEmpty() || !argument.getTypeListAttr().isEmpty()) {
-        throw new IllegalArgumentException(
+        throw new UserError(
             "function " + name + " has a list-typed argument '" + argument.getName() + "'");
       }
       String node = prefix + argument.getName();
@@ -142,7 +143,7 @@ public final class FunctionInliner {
     for (NodeDef node : function.getNodeDefList()) {
       for (AttrValue value : node.getAttrMap().values()) {
         if (!value.getPlaceholder().isEmpty()) {
-          throw new IllegalArgumentException(
+          throw new UserError(
               "function " + name + " has attribute placeholders (node " + node.getName() + ")");
         }
       }
@@ -188,13 +189,13 @@ public final class FunctionInliner {
     if (parts.length == 1) {
       String argument = arguments.get(parts[0]);
       if (argument == null) {
-        throw new IllegalArgumentException("a function body reads unknown value '" + input + "'");
+        throw new UserError("a function body reads unknown value '" + input + "'");
       }
       return argument;
     }
     NodeDef node = body.get(parts[0]);
     if (node == null) {
-      throw new IllegalArgumentException("a function body reads unknown node '" + input + "'");
+      throw new UserError("a function body reads unknown node '" + input + "'");
     }
     int k = parts.length > 2 ? Integer.parseInt(parts[2]) : 0;
     return prefix + parts[0] + ":" + (outputOffset(node, parts[1]) + k);
@@ -208,7 +209,7 @@ public final class FunctionInliner {
     } else {
       OpDef op = opDefs.get(node.getOp());
       if (op == null) {
-        throw new IllegalArgumentException("op " + node.getOp() + " is not known to TensorFlow");
+        throw new UserError("op " + node.getOp() + " is not known to TensorFlow");
       }
       outputs = op.getOutputArgList();
     }
@@ -219,7 +220,7 @@ public final class FunctionInliner {
       }
       offset += count(node, output);
     }
-    throw new IllegalArgumentException(
+    throw new UserError(
         "op " + node.getOp() + " has no output '" + arg + "' (node " + node.getName() + ")");
   }
 
@@ -243,7 +244,6 @@ public final class FunctionInliner {
         return def.getDefaultValue();
       }
     }
-    throw new IllegalArgumentException(
-        "node " + node.getName() + " has no attribute '" + attr + "'");
+    throw new UserError("node " + node.getName() + " has no attribute '" + attr + "'");
   }
 }

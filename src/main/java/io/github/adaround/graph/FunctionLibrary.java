@@ -1,5 +1,6 @@
 package io.github.adaround.graph;
 
+import io.github.adaround.error.UserError;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
@@ -33,12 +34,12 @@ public final class FunctionLibrary {
   }
 
   /**
-   * @throws IllegalArgumentException if the library does not define {@code name}
+   * @throws UserError if the library does not define {@code name}
    */
   public FunctionDef get(String name) {
     FunctionDef function = functions.get(name);
     if (function == null) {
-      throw new IllegalArgumentException("the graph's library has no function '" + name + "'");
+      throw new UserError("the graph's library has no function '" + name + "'");
     }
     return function;
   }

@@ -32,7 +32,7 @@ public final class LayerInspector {
   public static final Set<String> LAYER_OPS = Set.of("Conv2D", "DepthwiseConv2dNative", "MatMul");
 
   /** Op types reported as activations. */
-  public static final Set<String> ACTIVATIONS =
+  static final Set<String> ACTIVATIONS =
       Set.of("Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus");
 
   private static final Set<String> VARIABLES = Set.of("VariableV2", "Variable", "VarHandleOp");

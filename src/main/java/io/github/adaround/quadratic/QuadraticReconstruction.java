@@ -24,7 +24,7 @@ import org.tensorflow.types.TFloat32;
  * samples. Writing it in {@code D} rather than {@code W~} keeps the large terms {@code W~ A W~} and
  * {@code y^2} from cancelling in float32.
  */
-public final class QuadraticReconstruction {
+final class QuadraticReconstruction {
 
   private QuadraticReconstruction() {}
 

@@ -10,7 +10,7 @@ import org.tensorflow.types.TBool;
  * Runs an {@link AdaroundFakeQuantizer} in a session the way the reference module is called: a
  * forward pass under a set of {@link QuantizerSwitches}, and {@code calculate_qparams}.
  */
-public final class FakeQuantizerSession {
+final class FakeQuantizerSession {
 
   private final Session session;
   private final AdaroundFakeQuantizer quantizer;

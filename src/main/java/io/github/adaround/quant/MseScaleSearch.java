@@ -18,7 +18,7 @@ import java.util.Arrays;
 public final class MseScaleSearch {
 
   /** Number of clipping ratios tried: {@code c = 1, 1 - 1/N, ..., 1/N}. */
-  public static final int CANDIDATES = 100;
+  static final int CANDIDATES = 100;
 
   private MseScaleSearch() {}
 

@@ -6,7 +6,7 @@ import java.util.Arrays;
  * Scale and zero point of a grid, one entry per channel (a single entry per tensor): the result of
  * the reference's {@code calculate_qparams}.
  */
-public record QuantParams(float[] scale, int[] zeroPoint) {
+record QuantParams(float[] scale, int[] zeroPoint) {
 
   public QuantParams {
     scale = scale.clone();

@@ -9,8 +9,7 @@ package io.github.adaround.quant;
  * @param softRounding soft rounding {@code h(V)} when true, hard rounding {@code 1[V >= 0]} when
  *     false
  */
-public record QuantizerSwitches(
-    boolean observerEnabled, boolean fakeQuantEnabled, boolean softRounding) {
+record QuantizerSwitches(boolean observerEnabled, boolean fakeQuantEnabled, boolean softRounding) {
 
   /** The reference's state after construction: observing, fake-quantizing, soft. */
   public static final QuantizerSwitches INITIAL = new QuantizerSwitches(true, true, true);

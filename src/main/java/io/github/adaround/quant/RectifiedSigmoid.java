@@ -30,7 +30,7 @@ public final class RectifiedSigmoid {
   private RectifiedSigmoid() {}
 
   /** {@code sigmoid(V) * (zeta - gamma) + gamma}, before the clamp to [0, 1]. */
-  public static Operand<TFloat32> preClamp(Ops tf, Operand<TFloat32> v) {
+  static Operand<TFloat32> preClamp(Ops tf, Operand<TFloat32> v) {
     return tf.math.add(
         tf.math.mul(sigmoid(tf, v), ExactOps.constant(tf, STRETCH)), ExactOps.constant(tf, GAMMA));
   }

@@ -1,6 +1,7 @@
 package io.github.adaround.rebuild;
 
 import io.github.adaround.cache.ModelSession;
+import io.github.adaround.error.UserError;
 import io.github.adaround.graph.BatchNorm;
 import io.github.adaround.graph.QuantizableLayer;
 import java.util.List;
@@ -26,9 +27,9 @@ public final class BatchNormFolding {
   public record Folded(float[] weight, float[] bias) {}
 
   /**
-   * @throws IllegalArgumentException for a batch norm the engine cannot fold: one written as {@code
-   *     Mul}/{@code Add} (its parameters are computed, not variables), or after a weight that other
-   *     layer ops read
+   * @throws UserError for a batch norm the engine cannot fold: one written as {@code Mul}/{@code
+   *     Add} (its parameters are computed, not variables), or after a weight that other layer ops
+   *     read
    */
   public static void check(List<QuantizableLayer> layers) {
     for (QuantizableLayer layer : layers) {
@@ -36,13 +37,13 @@ public final class BatchNormFolding {
         continue;
       }
       if (layer.batchNorm().form() != BatchNorm.Form.FUSED) {
-        throw new IllegalArgumentException(
+        throw new UserError(
             "--fold-batch-norm: the batch norm after layer "
                 + layer.name()
                 + " is computed by Mul and Add; only FusedBatchNorm ops are folded");
       }
       if (!layer.alsoReadBy().isEmpty()) {
-        throw new IllegalArgumentException(
+        throw new UserError(
             "--fold-batch-norm: the weight of layer " + layer.name() + " is read by other layers");
       }
     }
@@ -111,7 +112,7 @@ public final class BatchNormFolding {
       op = (GraphOperation) op.input(0).op();
     }
     if (!op.type().equals("VariableV2") && !op.type().equals("VarHandleOp")) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "--fold-batch-norm: a parameter of the batch norm after layer "
               + layer.name()
               + " is no variable or constant ("

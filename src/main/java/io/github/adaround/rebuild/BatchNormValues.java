@@ -1,5 +1,6 @@
 package io.github.adaround.rebuild;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.graph.BatchNorm;
 import io.github.adaround.tf.TensorData;
 import org.tensorflow.Result;
@@ -20,7 +21,7 @@ public record BatchNormValues(float[] a, float[] c) {
    * kernel does ({@code rsqrt(variance + epsilon) * gamma}); {@link BatchNorm.Form#MUL_ADD} as the
    * graph holds them, a single value standing for every channel.
    *
-   * @throws IllegalArgumentException when a parameter has neither one value nor one per channel
+   * @throws UserError when a parameter has neither one value nor one per channel
    */
   public static BatchNormValues of(
       Session session, BatchNorm batchNorm, int channels, String layer) {
@@ -54,7 +55,7 @@ public record BatchNormValues(float[] a, float[] c) {
       java.util.Arrays.fill(all, values[0]);
       return all;
     }
-    throw new IllegalArgumentException(
+    throw new UserError(
         "layer "
             + layer
             + ": its batch norm has a parameter of "

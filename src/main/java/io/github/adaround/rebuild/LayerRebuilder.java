@@ -1,5 +1,6 @@
 package io.github.adaround.rebuild;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quadratic.ConvPatches;
 import io.github.adaround.quadratic.DensePatches;
@@ -46,19 +47,19 @@ public final class LayerRebuilder {
    *
    * @param bias the bias values, or null when the layer has none
    * @param batchNorm the batch norm after the bias, applied as {@code y * a + c}, or null
-   * @throws IllegalArgumentException for layouts and activations the engine does not rebuild
+   * @throws UserError for layouts and activations the engine does not rebuild
    */
   public static LayerFunction rebuild(
       GraphOperation op, QuantizableLayer layer, float[] bias, BatchNormValues batchNorm) {
     String format =
         op.type().equals("MatMul") ? "NHWC" : op.attributes().getAttrString("data_format");
     if (!format.equals("NHWC")) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "layer " + layer.name() + ": data format " + format + " is not supported (NHWC only)");
     }
     String activation = layer.activation();
     if (activation != null && !LayerActivation.SUPPORTED.contains(activation)) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "layer " + layer.name() + ": activation " + activation + " is not supported");
     }
     float leakyAlpha = "LeakyRelu".equals(activation) ? leakyAlpha(op, layer) : 0f;

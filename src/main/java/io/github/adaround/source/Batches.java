@@ -12,7 +12,7 @@ import org.tensorflow.types.TFloat32;
 public final class Batches {
 
   /** Samples per batch when the signature takes any batch size. */
-  public static final int CHUNK = 256;
+  static final int CHUNK = 256;
 
   private Batches() {}
 

@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.error.UserError;
 import java.util.List;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.MetaGraphDef;
@@ -19,23 +20,22 @@ import org.tensorflow.proto.TensorShapeProto;
 record ChosenSignature(String input, Shape inputShape, List<String> outputs) {
 
   /**
-   * @throws IllegalArgumentException when there is no signature {@code key}, or it does not have
-   *     exactly one input of known rank
+   * @throws UserError when there is no signature {@code key}, or it does not have exactly one input
+   *     of known rank
    */
   static ChosenSignature of(MetaGraphDef graph, String key) {
     SignatureDef signature = graph.getSignatureDefMap().get(key);
     if (signature == null) {
-      throw new IllegalArgumentException("no signature '" + key + "'");
+      throw new UserError("no signature '" + key + "'");
     }
     if (signature.getInputsCount() != 1) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "signature '" + key + "' must have one input, has " + signature.getInputsCount());
     }
     TensorInfo input = signature.getInputsMap().values().iterator().next();
     TensorShapeProto shape = input.getTensorShape();
     if (shape.getUnknownRank() || shape.getDimCount() < 1) {
-      throw new IllegalArgumentException(
-          "signature '" + key + "' must declare its input's shape [batch, ...]");
+      throw new UserError("signature '" + key + "' must declare its input's shape [batch, ...]");
     }
     long[] dims = shape.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
     List<String> outputs =

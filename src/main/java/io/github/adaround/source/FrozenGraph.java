@@ -1,6 +1,7 @@
 package io.github.adaround.source;
 
 import com.google.protobuf.ByteString;
+import io.github.adaround.error.UserError;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,8 +58,8 @@ final class FrozenGraph extends AbstractModelSource {
    * @param outputs the tensors read, each {@code name} or {@code name:k}
    * @param sampleShape the shape of one sample, for the dimensions that the graph leaves unknown
    *     (the calibration file's), or null
-   * @throws IllegalArgumentException when a named node is missing, the graph does not import, or
-   *     the input's rank is not known
+   * @throws UserError when a named node is missing, the graph does not import, or the input's rank
+   *     is not known
    */
   static FrozenGraph open(
       Path file, GraphDef original, String input, List<String> outputs, long[] sampleShape) {
@@ -67,7 +68,7 @@ final class FrozenGraph extends AbstractModelSource {
       graph.importGraphDef(FrozenWeights.asVariables(original));
     } catch (RuntimeException e) {
       graph.close();
-      throw new IllegalArgumentException("the graph does not import into TensorFlow", e);
+      throw new UserError("the graph does not import into TensorFlow", e);
     }
     Session session = new Session(graph);
     try {
@@ -90,7 +91,19 @@ final class FrozenGraph extends AbstractModelSource {
     String node = tensor.substring(0, tensor.lastIndexOf(':'));
     GraphOperation op = graph.operation(node);
     if (op == null) {
-      throw new IllegalArgumentException("the graph has no node '" + node + "'");
+      throw new UserError("the graph has no node '" + node + "'");
+    }
+    String index = tensor.substring(tensor.lastIndexOf(':') + 1);
+    if (!index.matches("[0-9]{1,9}") || Integer.parseInt(index) >= op.numOutputs()) {
+      throw new UserError(
+          "node '"
+              + node
+              + "' has "
+              + op.numOutputs()
+              + (op.numOutputs() == 1 ? " output" : " outputs")
+              + ", so "
+              + tensor
+              + " names none (NAME:K counts from 0)");
     }
     return op;
   }
@@ -105,7 +118,7 @@ final class FrozenGraph extends AbstractModelSource {
     int index = Integer.parseInt(tensor.substring(tensor.lastIndexOf(':') + 1));
     Shape known = op.output(index).shape();
     if (known.isUnknown() || known.numDimensions() < 1) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "the graph does not give the rank of input " + tensor + " (at least [batch, ...])");
     }
     long[] dims = known.asArray();

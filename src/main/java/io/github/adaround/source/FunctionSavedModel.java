@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.graph.FunctionInliner;
 import io.github.adaround.tf.OpNames;
 import io.github.adaround.tf.TensorData;
@@ -47,7 +48,7 @@ final class FunctionSavedModel extends AbstractModelSource {
    * Inlines the signature {@code key} of a loaded model and copies its variables into the flat
    * graph; takes ownership of {@code bundle}.
    *
-   * @throws IllegalArgumentException when the signature is unknown or cannot be inlined
+   * @throws UserError when the signature is unknown or cannot be inlined
    */
   static FunctionSavedModel open(Path dir, SavedModelBundle bundle, String key) {
     ChosenSignature signature = ChosenSignature.of(bundle.metaGraphDef(), key);
@@ -60,8 +61,7 @@ final class FunctionSavedModel extends AbstractModelSource {
       graph.importGraphDef(inlined);
     } catch (RuntimeException e) {
       graph.close();
-      throw new IllegalArgumentException(
-          "the signature's functions cannot be inlined into one graph", e);
+      throw new UserError("the signature's functions cannot be inlined into one graph", e);
     }
     FunctionSavedModel model =
         new FunctionSavedModel(dir, bundle, signature, graph, new Session(graph));

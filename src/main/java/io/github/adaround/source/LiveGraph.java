@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,18 +39,17 @@ public final class LiveGraph extends AbstractModelSource {
    * The model of {@code graph} and {@code session}, fed at {@code input} (shape {@code [batch,
    * ...]}, the batch free or fixed) and read at {@code outputs}.
    *
-   * @throws IllegalArgumentException when the input's shape beyond the batch axis is not known
+   * @throws UserError when the input's shape beyond the batch axis is not known
    */
   public static LiveGraph of(
       Graph graph, Session session, Operand<?> input, List<? extends Operand<?>> outputs) {
     Shape shape = input.shape();
     if (shape.isUnknown() || shape.numDimensions() < 1) {
-      throw new IllegalArgumentException("the input's shape must be known: [batch, ...]");
+      throw new UserError("the input's shape must be known: [batch, ...]");
     }
     for (int i = 1; i < shape.numDimensions(); i++) {
       if (shape.get(i) < 0) {
-        throw new IllegalArgumentException(
-            "the input's shape " + shape + " must be known beyond its batch axis");
+        throw new UserError("the input's shape " + shape + " must be known beyond its batch axis");
       }
     }
     List<String> outputNames = List.copyOf(outputs.stream().map(LiveGraph::name).toList());

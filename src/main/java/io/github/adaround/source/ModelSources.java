@@ -1,5 +1,7 @@
 package io.github.adaround.source;
 
+import io.github.adaround.error.ModelException;
+import io.github.adaround.error.UserError;
 import io.github.adaround.graph.Dependencies;
 import io.github.adaround.graph.FunctionLibrary;
 import io.github.adaround.graph.LayerInspector;
@@ -43,7 +45,7 @@ public final class ModelSources {
     ModelSource source;
     try {
       if (!holdsLayerOps(bundle.metaGraphDef().getGraphDef())) {
-        throw new IllegalArgumentException(NO_LAYERS);
+        throw new ModelException(dir, NO_LAYERS);
       }
       ChosenSignature chosen = ChosenSignature.of(bundle.metaGraphDef(), signature);
       GraphDef graph = bundle.metaGraphDef().getGraphDef();
@@ -51,9 +53,9 @@ public final class ModelSources {
           callsFunctions(graph, chosen)
               ? FunctionSavedModel.open(dir, bundle, signature)
               : new FlatSavedModel(dir, bundle, signature);
-    } catch (IllegalArgumentException e) {
+    } catch (RuntimeException e) {
       bundle.close();
-      throw new ModelException(dir, e.getMessage());
+      throw named(dir, e);
     }
     String unfed = unfedPlaceholder(source);
     if (unfed != null) {
@@ -110,9 +112,16 @@ public final class ModelSources {
     }
     try {
       return FrozenGraph.open(file, graph, input, outputs, sampleShape);
-    } catch (IllegalArgumentException e) {
-      throw new ModelException(file, e.getMessage());
+    } catch (RuntimeException e) {
+      throw named(file, e);
     }
+  }
+
+  /** A user error about the model as one that names it; anything else as it is. */
+  private static RuntimeException named(Path model, RuntimeException e) {
+    return e instanceof UserError && !(e instanceof ModelException)
+        ? new ModelException(model, e.getMessage(), e)
+        : e;
   }
 
   /** Whether the graph or a function of its library holds a layer op. */

@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.error.ModelException;
 import io.github.adaround.graph.FunctionLibrary;
 import io.github.adaround.tf.OpNames;
 import java.io.IOException;
@@ -36,7 +37,7 @@ import org.tensorflow.proto.TensorInfo;
  * function passes when it holds only what a saver holds ({@link #SAVER_OPS}) and nothing a
  * signature or init op runs reaches it.
  */
-public final class OpSafety {
+final class OpSafety {
 
   /** Op types that touch files, processes or the network. */
   public static final Set<String> UNSAFE =

@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.error.ModelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;

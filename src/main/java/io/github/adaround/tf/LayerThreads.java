@@ -30,7 +30,7 @@ public final class LayerThreads {
   static final long SMALL_FLOPS = 200_000_000L;
 
   /** One thread per kernel, independent kernels side by side. */
-  public static final SessionThreads ONE_PER_KERNEL = new SessionThreads(1, 0);
+  static final SessionThreads ONE_PER_KERNEL = new SessionThreads(1, 0);
 
   private LayerThreads() {}
 

@@ -18,7 +18,7 @@ import org.tensorflow.proto.ConfigProto;
 public record SessionThreads(int intraOp, int interOp) {
 
   /** TF's own choice. */
-  public static final SessionThreads TF_DEFAULT = new SessionThreads(0, 0);
+  static final SessionThreads TF_DEFAULT = new SessionThreads(0, 0);
 
   public SessionThreads {
     if (intraOp < 0 || interOp < 0) {

@@ -143,7 +143,7 @@ public final class AdaroundLayerGraph {
   }
 
   /** The calibration samples stored in the graph, and the minibatch gathered from them. */
-  public GraphMinibatch minibatch() {
+  GraphMinibatch minibatch() {
     return minibatch;
   }
 

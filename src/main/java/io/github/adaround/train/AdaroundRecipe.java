@@ -1,5 +1,6 @@
 package io.github.adaround.train;
 
+import io.github.adaround.error.UserError;
 import io.github.adaround.loss.LossConfig;
 
 /**
@@ -43,13 +44,13 @@ public record AdaroundRecipe(
 
   public AdaroundRecipe {
     if (iterations <= 0) {
-      throw new IllegalArgumentException("iterations must be positive, got " + iterations);
+      throw new UserError("iterations must be positive, got " + iterations);
     }
     if (batchSize <= 0) {
-      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+      throw new UserError("batch size must be positive, got " + batchSize);
     }
     if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+      throw new UserError("learning rate must be positive, got " + learningRate);
     }
     if (reportEvery <= 0) {
       throw new IllegalArgumentException("reportEvery must be positive, got " + reportEvery);

@@ -26,7 +26,7 @@ import org.tensorflow.types.TInt32;
  * #allInputs()} and {@link #allTargets()} once per layer. Until then the gathers must not run; a
  * graph that is fed its minibatches never runs them.
  */
-public final class GraphMinibatch {
+final class GraphMinibatch {
 
   private final Placeholder<TInt32> indices;
   private final Placeholder<TFloat32> allInputs;

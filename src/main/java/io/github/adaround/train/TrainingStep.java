@@ -31,7 +31,7 @@ public final class TrainingStep {
    * while they are loaded; the bound keeps the extra copies small next to the activation cache's
    * own budget (2 GiB by default).
    */
-  public static final long GATHER_LIMIT_BYTES = 256L << 20;
+  static final long GATHER_LIMIT_BYTES = 256L << 20;
 
   private final Session session;
   private final AdaroundLayerGraph graph;
@@ -97,7 +97,7 @@ public final class TrainingStep {
   }
 
   /** Whether the minibatches are gathered in the graph (else fed from Java). */
-  public boolean gathered() {
+  boolean gathered() {
     return gathered;
   }
 
@@ -107,7 +107,7 @@ public final class TrainingStep {
   }
 
   /** As {@link #run}, and the loss parts of this step's minibatch (before the update). */
-  public LossReport runReporting(int iteration) {
+  LossReport runReporting(int iteration) {
     try (Result r = step(iteration, true)) {
       return new LossReport(
           iteration,

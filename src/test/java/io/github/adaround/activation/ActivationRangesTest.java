@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.adaround.error.UserError;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -119,7 +120,7 @@ class ActivationRangesTest {
     float[] nan = new float[10_000];
     nan[5] = Float.NaN;
     assertThrows(
-        IllegalArgumentException.class,
+        UserError.class,
         () -> ActivationRanges.measure(batches(nan, nan), List.of("relu"), 8, RangeMethod.MINMAX));
   }
 }

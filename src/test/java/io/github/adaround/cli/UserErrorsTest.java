@@ -121,6 +121,29 @@ class UserErrorsTest {
     assertSentence(quantize(noVariables, dir.resolve("out")), "adaround quantize: " + expected);
   }
 
+  @Test
+  void optionValuesCheckedBelowTheCommandAreStillUserErrors() {
+    // Checked by the recipe, the frozen graph and bench rather than by the option parsing.
+    assertSentence(
+        quantize(MODEL, dir.resolve("out"), "--batch", "0"),
+        "adaround quantize: batch size must be positive, got 0");
+    assertSentence(
+        quantize(MODEL, dir.resolve("out"), "--learning-rate", "NaN"),
+        "adaround quantize: learning rate must be positive, got NaN");
+    Path frozen = Path.of("src", "test", "resources", "models", "mlnet-cifar");
+    Path graph = frozen.resolve("mlnet-cifar-frozen.pb");
+    assertSentence(
+        run("inspect", "--model", graph.toString(), "--input", "Input:3", "--output", "Output"),
+        "adaround inspect: "
+            + graph
+            + ": node 'Input' has 1 output, so Input:3 names none (NAME:K counts from 0)");
+    assertSentence(
+        run("bench", "--inter-op-threads", "-1"),
+        "adaround bench: --intra-op-threads and --inter-op-threads must not be negative, got -1");
+    assertTrue(Files.notExists(dir.resolve("out")));
+    assertTrue(Files.notExists(dir.resolve("out.partial")), "a user error leaves no error log");
+  }
+
   /** One line on stderr, exit status 1, no Java exception; the exact text when given. */
   private static void assertSentence(Run run, String expected) {
     assertEquals(1, run.status(), run.err());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.adaround.error.ModelException;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.kws.KeywordSpotter;
@@ -137,6 +138,12 @@ class FrozenGraphTest {
     assertTrue(message(text, "Input", "Output").startsWith(text + ": not a frozen GraphDef"));
     assertEquals(
         CIFAR_GRAPH + ": the graph has no node 'Logits'", message(CIFAR_GRAPH, "Input", "Logits"));
+    assertEquals(
+        CIFAR_GRAPH + ": node 'Input' has 1 output, so Input:3 names none (NAME:K counts from 0)",
+        message(CIFAR_GRAPH, "Input:3", "Output"));
+    assertEquals(
+        CIFAR_GRAPH + ": node 'Output' has 1 output, so Output:x names none (NAME:K counts from 0)",
+        message(CIFAR_GRAPH, "Input", "Output:x"));
     assertEquals(
         unsafe
             + ": refusing to run ops that touch files, processes or the network: ReadFile (secrets)"

@@ -3,6 +3,7 @@ package io.github.adaround.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.github.adaround.error.ModelException;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
