@@ -13,6 +13,7 @@ import io.github.adaround.data.Split;
 import io.github.adaround.engine.AdaroundEngine;
 import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.RunState;
+import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quant.Grid;
@@ -26,14 +27,21 @@ import io.github.adaround.train.Objective;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code adaround quantize}: layer-wise AdaRound of a SavedModel with hardened export. */
 @Command(
@@ -102,10 +110,12 @@ final class QuantizeCommand implements Callable<Integer> {
       names = "--grid",
       defaultValue = "mse",
       paramLabel = "minmax|mse",
+      converter = GridValues.class,
+      completionCandidates = GridValues.class,
       description =
-          "Scale choice: mse minimises ||W - Q(W)||^2 over clipping ratios, minmax uses the largest"
-              + " weight (default: ${DEFAULT-VALUE}).")
-  private String grid;
+          "Scale choice, one of ${COMPLETION-CANDIDATES}: mse minimises ||W - Q(W)||^2 over"
+              + " clipping ratios, minmax uses the largest weight (default: ${DEFAULT-VALUE}).")
+  private Grid grid;
 
   @Option(
       names = "--fold-batch-norm",
@@ -139,12 +149,15 @@ final class QuantizeCommand implements Callable<Integer> {
       names = "--objective",
       defaultValue = "minibatch",
       paramLabel = "minibatch|quadratic",
+      converter = ObjectiveValues.class,
+      completionCandidates = ObjectiveValues.class,
       description =
-          "minibatch: the paper's loss, the layer output after its activation on --batch random"
-              + " samples per iteration; quadratic: where a step of it is cheaper (convolutions),"
-              + " the output before the activation over all calibration samples, as a quadratic"
-              + " form from Gram matrices computed once per layer (default: ${DEFAULT-VALUE}).")
-  private String objective;
+          "What AdaRound learns from, one of ${COMPLETION-CANDIDATES}. minibatch: the paper's loss,"
+              + " the layer output after its activation on --batch random samples per iteration;"
+              + " quadratic: where a step of it is cheaper (convolutions), the output before the"
+              + " activation over all calibration samples, as a quadratic form from Gram matrices"
+              + " computed once per layer (default: ${DEFAULT-VALUE}).")
+  private Objective objective;
 
   @Option(
       names = "--learning-rate",
@@ -195,11 +208,13 @@ final class QuantizeCommand implements Callable<Integer> {
       names = "--storage",
       defaultValue = "float",
       paramLabel = "float|codes",
+      converter = StorageValues.class,
+      completionCandidates = StorageValues.class,
       description =
-          "float: weights as float32 values k * scale; codes: uint8 codes with the scales and a"
-              + " dequantize subgraph, a quarter of the bytes and the same outputs (default:"
-              + " ${DEFAULT-VALUE}).")
-  private String storage;
+          "How the weights are stored, one of ${COMPLETION-CANDIDATES}. float: weights as float32"
+              + " values k * scale; codes: uint8 codes with the scales and a dequantize subgraph, a"
+              + " quarter of the bytes and the same outputs (default: ${DEFAULT-VALUE}).")
+  private Storage storage;
 
   @Option(
       names = "--keep-best",
@@ -224,10 +239,13 @@ final class QuantizeCommand implements Callable<Integer> {
       names = "--activation-range",
       defaultValue = "mse",
       paramLabel = "mse|minmax",
+      converter = RangeValues.class,
+      completionCandidates = RangeValues.class,
       description =
-          "Activation ranges: mse minimises the quantization error of the calibration values,"
-              + " minmax takes their extremes (default: ${DEFAULT-VALUE}).")
-  private String activationRange;
+          "Activation ranges, one of ${COMPLETION-CANDIDATES}: mse minimises the quantization"
+              + " error of the calibration values, minmax takes their extremes (default:"
+              + " ${DEFAULT-VALUE}).")
+  private RangeMethod activationRange;
 
   @Option(
       names = "--qdrop",
@@ -244,8 +262,12 @@ final class QuantizeCommand implements Callable<Integer> {
       names = "--encodings-version",
       defaultValue = "0.6.1",
       paramLabel = "0.6.1|1.0.0",
-      description = "AIMET format of encodings.json (default: ${DEFAULT-VALUE}).")
-  private String encodingsVersion;
+      converter = VersionValues.class,
+      completionCandidates = VersionValues.class,
+      description =
+          "AIMET format of encodings.json, one of ${COMPLETION-CANDIDATES} (default:"
+              + " ${DEFAULT-VALUE}).")
+  private EncodingsVersion encodingsVersion;
 
   @Option(
       names = "--allow-op",
@@ -299,7 +321,7 @@ final class QuantizeCommand implements Callable<Integer> {
           frozen
               ? engine.run(
                   model,
-                  () -> frozenGraph.open(model, npySampleShape, config.allowedOps()),
+                  () -> frozenGraph.open(model, npySampleShape, config.model().allowedOps()),
                   samples,
                   staging,
                   state)
@@ -317,101 +339,72 @@ final class QuantizeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private QuantizeConfig config() throws UserException {
-    Grid chosen =
-        switch (grid) {
-          case "mse" -> Grid.MSE;
-          case "minmax" -> Grid.MINMAX;
-          default -> throw new UserException("--grid must be minmax or mse, got " + grid);
-        };
-    Storage stored =
-        switch (storage) {
-          case "float" -> Storage.FLOAT;
-          case "codes" -> Storage.CODES;
-          default -> throw new UserException("--storage must be float or codes, got " + storage);
-        };
-    Objective learnt =
-        switch (objective) {
-          case "minibatch" -> Objective.MINIBATCH;
-          case "quadratic" -> Objective.QUADRATIC;
-          default ->
-              throw new UserException(
-                  "--objective must be minibatch or quadratic, got " + objective);
-        };
+  /**
+   * The options as a configuration.
+   *
+   * @throws UserError when a value is out of range or two options do not go together
+   */
+  private QuantizeConfig config() {
     if (iterations < 1) {
-      throw new UserException("--iterations must be at least 1");
+      throw new UserError("--iterations must be at least 1");
     }
     ActivationConfig activations = activationConfig();
-    EncodingsVersion version =
-        switch (encodingsVersion) {
-          case "0.6.1" -> EncodingsVersion.V0_6_1;
-          case "1.0.0" -> EncodingsVersion.V1_0_0;
-          default ->
-              throw new UserException(
-                  "--encodings-version must be 0.6.1 or 1.0.0, got " + encodingsVersion);
-        };
     if (cacheMb < 0) {
-      throw new UserException("--cache-mb must not be negative");
+      throw new UserError("--cache-mb must not be negative");
     }
+    AdaroundRecipe recipe;
     try {
-      AdaroundRecipe recipe =
+      recipe =
           AdaroundRecipe.PAPER
               .withIterations(iterations)
               .withBatchSize(batch)
               .withLearningRate(learningRate)
               .withSeed(seed)
-              .withObjective(learnt)
+              .withObjective(objective)
               .withReportEvery(Math.max(1, Math.min(100, iterations / 50)));
-      return QuantizeConfig.DEFAULT
-          .withBits(bits)
-          .withPerChannel(perChannel)
-          .withGrid(chosen)
-          .withRecipe(recipe)
-          .withNearest(nearest)
-          .withCacheBytes(cacheMb << 20)
-          .withSignature(signature)
-          .withStorage(stored)
-          .withAllowedOps(Set.copyOf(allowedOps))
-          .withKeepBest(keepBest)
-          .withActivations(activations)
-          .withEncodingsVersion(version)
-          .withFoldBatchNorm(foldBatchNorm);
     } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
+      throw new UserError(e.getMessage(), e);
     }
+    return QuantizeConfig.DEFAULT.toBuilder()
+        .bits(bits)
+        .perChannel(perChannel)
+        .grid(grid)
+        .foldBatchNorm(foldBatchNorm)
+        .recipe(recipe)
+        .nearest(nearest)
+        .keepBest(keepBest)
+        .activations(activations)
+        .cacheBytes(cacheMb << 20)
+        .signature(signature)
+        .allowedOps(Set.copyOf(allowedOps))
+        .storage(storage)
+        .encodingsVersion(encodingsVersion)
+        .build();
   }
 
-  private ActivationConfig activationConfig() throws UserException {
-    RangeMethod range =
-        switch (activationRange) {
-          case "mse" -> RangeMethod.MSE;
-          case "minmax" -> RangeMethod.MINMAX;
-          default ->
-              throw new UserException(
-                  "--activation-range must be mse or minmax, got " + activationRange);
-        };
+  private ActivationConfig activationConfig() {
     boolean drop = !qdrop.equals("off");
     float probability = 1f;
     if (drop) {
       try {
         probability = Float.parseFloat(qdrop);
       } catch (NumberFormatException e) {
-        throw new UserException("--qdrop must be a probability in 0..1 or off, got " + qdrop);
+        throw new UserError("--qdrop must be a probability in 0..1 or off, got " + qdrop);
       }
     }
     if (activationBits == null) {
       boolean asked = spec.commandLine().getParseResult().hasMatchedOption("--qdrop");
       if (asked || spec.commandLine().getParseResult().hasMatchedOption("--activation-range")) {
-        throw new UserException("--qdrop and --activation-range need --activation-bits");
+        throw new UserError("--qdrop and --activation-range need --activation-bits");
       }
       return ActivationConfig.FLOAT;
     }
     try {
       return drop
-          ? ActivationConfig.quantized(activationBits, range, probability)
-          : ActivationConfig.floatReconstruction(activationBits, range);
+          ? ActivationConfig.quantized(activationBits, activationRange, probability)
+          : ActivationConfig.floatReconstruction(activationBits, activationRange);
     } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
+      throw new UserError(e.getMessage(), e);
     }
   }
 
@@ -439,7 +432,7 @@ final class QuantizeCommand implements Callable<Integer> {
       source = "the training split holds";
     }
     if (available < calibration) {
-      throw new UserException(
+      throw new UserError(
           source + " " + available + " samples, --calibration asks for " + calibration);
     }
     int size = values.length / available;
@@ -451,8 +444,8 @@ final class QuantizeCommand implements Callable<Integer> {
           Arrays.copyOfRange(values, calibration * size, (calibration + held) * size),
           held);
     } catch (IllegalArgumentException e) {
-      throw new UserException(
-          (calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
+      throw new UserError(
+          (calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage(), e);
     }
   }
 
@@ -476,12 +469,12 @@ final class QuantizeCommand implements Callable<Integer> {
     for (LayerReport r : reports) {
       o.printf(
           "%-28s %-22s %8d %12.4g %12.4g %8d %8.1f%n",
-          r.weight(),
-          r.op(),
-          r.scale().length,
-          r.nearestError(),
-          r.adaroundError(),
-          r.changedFromNearest(),
+          r.layer().weight(),
+          r.layer().op(),
+          r.grid().channels(),
+          r.errors().nearest(),
+          r.errors().adaround(),
+          r.rounding().changedFromNearest(),
           r.seconds());
     }
     if (activationBits != null) {
@@ -520,7 +513,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public void layerRestored(int index, int count, LayerReport report) {
-      bar.start(String.format("[%d/%d] %s", index + 1, count, report.weight()), 1);
+      bar.start(String.format("[%d/%d] %s", index + 1, count, report.layer().weight()), 1);
       bar.advance(1, "");
       bar.finish("restored from the unfinished run");
     }
@@ -530,11 +523,75 @@ final class QuantizeCommand implements Callable<Integer> {
       bar.finish(
           String.format(
               "mse %.3g (nearest %.3g), %d changed, %.1fs%s",
-              report.adaroundError(),
-              report.nearestError(),
-              report.changedFromNearest(),
+              report.errors().adaround(),
+              report.errors().nearest(),
+              report.rounding().changedFromNearest(),
               report.seconds(),
-              report.note() == null ? "" : " -- " + report.note()));
+              report.rounding().note() == null ? "" : " -- " + report.rounding().note()));
+    }
+  }
+
+  /**
+   * The values of an enum option: each constant's label (its name in lower case unless given),
+   * accepted in any case; also the option's completion candidates.
+   */
+  abstract static class EnumValues<E extends Enum<E>>
+      implements ITypeConverter<E>, Iterable<String> {
+    private final Map<String, E> byLabel = new LinkedHashMap<>();
+
+    EnumValues(E[] constants, Function<E, String> label) {
+      for (E e : constants) {
+        byLabel.put(label.apply(e).toLowerCase(Locale.ROOT), e);
+      }
+    }
+
+    EnumValues(E[] constants) {
+      this(constants, Enum::name);
+    }
+
+    @Override
+    public E convert(String value) {
+      E e = byLabel.get(value.toLowerCase(Locale.ROOT));
+      if (e == null) {
+        throw new TypeConversionException(
+            "expected one of " + String.join(", ", byLabel.keySet()) + " but was '" + value + "'");
+      }
+      return e;
+    }
+
+    @Override
+    public Iterator<String> iterator() {
+      return byLabel.keySet().iterator();
+    }
+  }
+
+  static final class GridValues extends EnumValues<Grid> {
+    GridValues() {
+      super(Grid.values());
+    }
+  }
+
+  static final class ObjectiveValues extends EnumValues<Objective> {
+    ObjectiveValues() {
+      super(Objective.values());
+    }
+  }
+
+  static final class StorageValues extends EnumValues<Storage> {
+    StorageValues() {
+      super(Storage.values());
+    }
+  }
+
+  static final class RangeValues extends EnumValues<RangeMethod> {
+    RangeValues() {
+      super(RangeMethod.values());
+    }
+  }
+
+  static final class VersionValues extends EnumValues<EncodingsVersion> {
+    VersionValues() {
+      super(EncodingsVersion.values(), EncodingsVersion::label);
     }
   }
 }

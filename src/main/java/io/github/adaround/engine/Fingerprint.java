@@ -48,7 +48,7 @@ final class Fingerprint {
     digest.update(floats(calibration.samples()));
     digest.update(floats(calibration.heldBack()));
     // Neither the cache size nor the allowed ops change the result.
-    QuantizeConfig options = config.withCacheBytes(0).withAllowedOps(Set.of());
+    QuantizeConfig options = config.toBuilder().cacheBytes(0).allowedOps(Set.of()).build();
     digest.update(options.toString().getBytes(StandardCharsets.UTF_8));
     return HexFormat.of().formatHex(digest.digest());
   }

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.data.Calibration;
+import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
@@ -60,7 +61,7 @@ public final class RunState {
   /**
    * The layers an earlier run finished, in order.
    *
-   * @throws IllegalArgumentException if that run had other inputs or options
+   * @throws UserError if that run had other inputs or options
    */
   List<Finished> restore() throws IOException {
     if (!exists()) {
@@ -69,7 +70,7 @@ public final class RunState {
     JsonObject state =
         JsonParser.parseString(Files.readString(folder.resolve(STATE))).getAsJsonObject();
     if (!state.get("fingerprint").getAsString().equals(fingerprint)) {
-      throw new IllegalArgumentException(
+      throw new UserError(
           "the unfinished run in "
               + folder
               + " had other inputs or options; start again without --resume (with --force)");
@@ -134,25 +135,27 @@ public final class RunState {
   /** Floats as their bits, doubles as their bits: the state restores exactly. */
   private static JsonObject toJson(LayerReport r) {
     JsonObject o = new JsonObject();
-    o.addProperty("name", r.name());
-    o.addProperty("op", r.op());
-    o.addProperty("weight", r.weight());
-    o.add("shape", longs(r.shape()));
-    o.addProperty("grid", r.grid().name());
+    LayerReport.Layer layer = r.layer();
+    o.addProperty("name", layer.name());
+    o.addProperty("op", layer.op());
+    o.addProperty("weight", layer.weight());
+    o.add("shape", longs(layer.shape()));
+    o.addProperty("grid", r.grid().grid().name());
     JsonArray scale = new JsonArray();
-    for (float s : r.scale()) {
+    for (float s : r.grid().scale()) {
       scale.add(Float.floatToRawIntBits(s));
     }
     o.add("scale_bits", scale);
-    o.add("scale_shape", longs(r.scaleShape()));
-    o.addProperty("nearest_error_bits", Double.doubleToRawLongBits(r.nearestError()));
-    o.addProperty("adaround_error_bits", Double.doubleToRawLongBits(r.adaroundError()));
-    o.addProperty("soft_share_bits", Double.doubleToRawLongBits(r.softShare()));
-    o.addProperty("changed_from_nearest", r.changedFromNearest());
-    o.addProperty("rounding", r.rounding());
-    o.addProperty("objective", r.objective());
-    if (r.note() != null) {
-      o.addProperty("note", r.note());
+    o.add("scale_shape", longs(r.grid().scaleShape()));
+    o.addProperty("nearest_error_bits", Double.doubleToRawLongBits(r.errors().nearest()));
+    o.addProperty("adaround_error_bits", Double.doubleToRawLongBits(r.errors().adaround()));
+    LayerReport.Rounding rounding = r.rounding();
+    o.addProperty("soft_share_bits", Double.doubleToRawLongBits(rounding.softShare()));
+    o.addProperty("changed_from_nearest", rounding.changedFromNearest());
+    o.addProperty("rounding", rounding.exported());
+    o.addProperty("objective", rounding.objective());
+    if (rounding.note() != null) {
+      o.addProperty("note", rounding.note());
     }
     o.addProperty("seconds", r.seconds());
     return o;
@@ -166,20 +169,24 @@ public final class RunState {
     }
     JsonElement note = o.get("note");
     return new LayerReport(
-        o.get("name").getAsString(),
-        o.get("op").getAsString(),
-        o.get("weight").getAsString(),
-        toLongs(o.getAsJsonArray("shape")),
-        Grid.valueOf(o.get("grid").getAsString()),
-        scale,
-        toLongs(o.getAsJsonArray("scale_shape")),
-        Double.longBitsToDouble(o.get("nearest_error_bits").getAsLong()),
-        Double.longBitsToDouble(o.get("adaround_error_bits").getAsLong()),
-        Double.longBitsToDouble(o.get("soft_share_bits").getAsLong()),
-        o.get("changed_from_nearest").getAsLong(),
-        o.get("rounding").getAsString(),
-        o.get("objective").getAsString(),
-        note == null ? null : note.getAsString(),
+        new LayerReport.Layer(
+            o.get("name").getAsString(),
+            o.get("op").getAsString(),
+            o.get("weight").getAsString(),
+            toLongs(o.getAsJsonArray("shape"))),
+        new LayerReport.Scales(
+            Grid.valueOf(o.get("grid").getAsString()),
+            scale,
+            toLongs(o.getAsJsonArray("scale_shape"))),
+        new LayerReport.Errors(
+            Double.longBitsToDouble(o.get("nearest_error_bits").getAsLong()),
+            Double.longBitsToDouble(o.get("adaround_error_bits").getAsLong())),
+        new LayerReport.Rounding(
+            o.get("rounding").getAsString(),
+            o.get("objective").getAsString(),
+            Double.longBitsToDouble(o.get("soft_share_bits").getAsLong()),
+            o.get("changed_from_nearest").getAsLong(),
+            note == null ? null : note.getAsString()),
         o.get("seconds").getAsDouble());
   }
 
