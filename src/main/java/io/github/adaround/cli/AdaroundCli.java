@@ -1,6 +1,7 @@
 package io.github.adaround.cli;
 
 import io.github.adaround.data.DataFileException;
+import io.github.adaround.error.UserError;
 import io.github.adaround.source.ModelException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -70,6 +71,7 @@ public final class AdaroundCli implements Runnable {
       throws Exception {
     String prefix = command.getCommandSpec().qualifiedName() + ": ";
     if (e instanceof UserException
+        || e instanceof UserError
         || e instanceof ModelException
         || e instanceof DataFileException) {
       command.getErr().println(prefix + e.getMessage());
