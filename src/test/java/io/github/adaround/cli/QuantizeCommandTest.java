@@ -98,15 +98,18 @@ class QuantizeCommandTest {
         quantize(fresh, "--bits", "9"), "adaround quantize: --bits must be in 2..8, got 9");
     assertOneLine(
         quantize(fresh, "--iterations", "0"), "adaround quantize: --iterations must be at least 1");
-    assertOneLine(
+    assertBadValue(
         quantize(fresh, "--grid", "best"),
-        "adaround quantize: --grid must be minmax or mse, got best");
-    assertOneLine(
+        "adaround quantize: Invalid value for option '--grid': expected one of minmax, mse but was"
+            + " 'best' (see --help)");
+    assertBadValue(
         quantize(fresh, "--objective", "fullbatch"),
-        "adaround quantize: --objective must be minibatch or quadratic, got fullbatch");
-    assertOneLine(
+        "adaround quantize: Invalid value for option '--objective': expected one of minibatch,"
+            + " quadratic but was 'fullbatch' (see --help)");
+    assertBadValue(
         quantize(fresh, "--storage", "int4"),
-        "adaround quantize: --storage must be float or codes, got int4");
+        "adaround quantize: Invalid value for option '--storage': expected one of float, codes but"
+            + " was 'int4' (see --help)");
     assertOneLine(
         quantize(fresh, "--calibration", "5000"),
         "adaround quantize: the training split holds 1024 samples, --calibration asks for 5000");
@@ -242,6 +245,12 @@ class QuantizeCommandTest {
       values[i] = (i % 7) / 7f;
     }
     NpyFiles.writeFloats(file, new long[] {n, width}, values);
+  }
+
+  /** An option value picocli refuses: one line naming the option and its values, status 2. */
+  private static void assertBadValue(Run run, String message) {
+    assertEquals(message + System.lineSeparator(), run.err());
+    assertEquals(2, run.status(), run.err());
   }
 
   private static void assertOneLine(Run run, String message) {
