@@ -85,6 +85,37 @@ class QuantizeCommandTest {
   }
 
   @Test
+  void enumOptionsTakeTheirValuesInAnyCaseAndTheHelpListsThem() {
+    // Each value is taken; the run then stops at the first check after parsing.
+    assertOneLine(
+        quantize(
+            dir.resolve("fresh"),
+            "--grid",
+            "MinMax",
+            "--storage",
+            "CODES",
+            "--objective",
+            "Quadratic",
+            "--encodings-version",
+            "1.0.0",
+            "--bits",
+            "9"),
+        "adaround quantize: --bits must be in 2..8, got 9");
+    Run help = run("quantize", "--help");
+    assertEquals(0, help.status(), help.err());
+    String text = help.out().replaceAll("\\s+", " ");
+    for (String values :
+        List.of(
+            "--grid=minmax|mse Scale choice, one of minmax, mse:",
+            "one of minibatch, quadratic.",
+            "one of float, codes.",
+            "--activation-range=mse|minmax Activation ranges, one of minmax, mse:",
+            "one of 0.6.1, 1.0.0 (default: 0.6.1)")) {
+      assertTrue(text.contains(values), values + " in " + text);
+    }
+  }
+
+  @Test
   void badOptionsAndInputsGiveOneLineAndLeaveTheOutputAlone() throws IOException {
     Path out = Files.createDirectories(dir.resolve("out"));
     Path kept = Files.writeString(out.resolve("keep.txt"), "mine");

@@ -352,15 +352,6 @@ class AdaroundEngineTest {
   }
 
   @Test
-  void calibrationSamplesWithNaNAreRefused() {
-    float[] bad = calibration.clone();
-    bad[784 * 3 + 5] = Float.NaN;
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Calibration.of(bad, 64));
-    assertEquals("calibration sample 3 contains NaN or Inf", e.getMessage());
-  }
-
-  @Test
   void aModelFolderWithoutSavedModelIsRefused(@TempDir Path dir) {
     ModelException e =
         assertThrows(
