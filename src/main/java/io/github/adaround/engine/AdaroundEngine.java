@@ -17,13 +17,10 @@ import io.github.adaround.export.ReportFile;
 import io.github.adaround.export.TensorBoardLog;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
-import io.github.adaround.quadratic.QuadraticStatistics;
-import io.github.adaround.quadratic.QuadraticTrainer;
 import io.github.adaround.rebuild.BatchNormFolding;
 import io.github.adaround.source.ModelException;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
-import io.github.adaround.train.Objective;
 import io.github.adaround.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,27 +31,16 @@ import java.util.Map;
 import org.tensorflow.ndarray.Shape;
 
 /**
- * Layer-wise AdaRound of a SavedModel (Nagel et al. 2020, section 4 and 5). For each quantizable
- * layer in graph order:
- *
- * <ol>
- *   <li>cache its input from the model whose earlier layers are already hardened ("asymmetric
- *       reconstruction") and its FP output {@code f(W x_fp + b)} from the untouched model;
- *   <li>learn V on the layer rebuilt in a small training graph, then harden ({@code V >= 0}): on
- *       minibatches of the cached activations, or, under {@link Objective#QUADRATIC} where it is
- *       cheaper, on the quadratic form of the pre-activation error over every calibration sample
- *       ({@link QuadraticStatistics}, {@link QuadraticTrainer});
- *   <li>write the hardened weight into the quantized model.
- * </ol>
- *
- * The quantized model is then exported as it was loaded, with only its weights changed. The input
- * folder is only read.
+ * Layer-wise AdaRound of a SavedModel (Nagel et al. 2020, section 4 and 5): opens the model, checks
+ * it and the calibration samples, quantizes each quantizable layer in graph order ({@link
+ * LayerQuantizer}; restored instead from an unfinished run's {@link RunState} where it holds the
+ * layer) and hands the result over to the exports. The quantized model is then exported as it was
+ * loaded, with only its weights changed. The input folder is only read.
  *
  * <p>With quantized activations ({@link ActivationConfig}), the run also measures the range of
  * every activation tensor an integer runtime quantizes on the final model and exports the simulated
- * integer model to {@link #FAKE_QUANT}; for a quantized reconstruction, step 1 takes each layer's
- * input from the simulated model (ranges measured on the FP model, earlier layers hardened) and the
- * training graph quantizes it element-wise with QDrop's probability.
+ * integer model to {@link #FAKE_QUANT}; for a quantized reconstruction, each layer takes its input
+ * from the simulated model (ranges measured on the FP model, earlier layers hardened).
  */
 public final class AdaroundEngine {
 
@@ -246,9 +232,9 @@ public final class AdaroundEngine {
     if (run.simulated() != null) {
       run.simulated().write(layer.weight(), Shape.of(layer.shape()), done.hardened());
     }
-    if (LayerQuantizer.folds(config, layer)) {
+    if (PreparedWeight.folds(config, layer)) {
       BatchNormFolding.writeInto(
-          run.quantized(), layer, LayerQuantizer.foldedBias(run.fp(), layer));
+          run.quantized(), layer, PreparedWeight.foldedBias(run.fp(), layer));
     }
     listener.layerRestored(i, layers.size(), done.report());
     return done.report();

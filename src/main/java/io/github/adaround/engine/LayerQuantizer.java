@@ -1,10 +1,7 @@
 package io.github.adaround.engine;
 
-import io.github.adaround.activation.QDropInput;
 import io.github.adaround.cache.LayerCaches;
-import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.QuantizeConfig;
-import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quadratic.GramStatistics;
@@ -13,16 +10,11 @@ import io.github.adaround.quadratic.QuadraticChoice;
 import io.github.adaround.quadratic.QuadraticLayerGraph;
 import io.github.adaround.quadratic.QuadraticStatistics;
 import io.github.adaround.quadratic.QuadraticTrainer;
-import io.github.adaround.quant.Grid;
-import io.github.adaround.quant.MseScaleSearch;
-import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.rebuild.BatchNormFolding;
-import io.github.adaround.rebuild.BatchNormValues;
 import io.github.adaround.rebuild.LayerRebuilder;
 import io.github.adaround.tf.LayerThreads;
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundLayerGraph;
-import io.github.adaround.train.LayerFunction;
 import io.github.adaround.train.LayerTrainer;
 import io.github.adaround.train.Objective;
 import io.github.adaround.train.TrainingListener;
@@ -37,27 +29,24 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * AdaRound of one layer: prepare its weight, learn V in a small training graph of the rebuilt layer
- * (on minibatches of the cached activations, or on the quadratic form of its pre-activation error),
- * keep the better of AdaRound and nearest, write the hardened weight into the quantized model and
- * report.
+ * AdaRound of one layer (Nagel et al. 2020, section 4 and 5):
+ *
+ * <ol>
+ *   <li>prepare its weight ({@link PreparedWeight});
+ *   <li>cache its input from the model whose earlier layers are already hardened ("asymmetric
+ *       reconstruction") and its FP output {@code f(W x_fp + b)} from the untouched model;
+ *   <li>learn V on the layer rebuilt in a small training graph, then harden ({@code V >= 0}): on
+ *       minibatches of the cached activations, or, under {@link Objective#QUADRATIC} where it is
+ *       cheaper, on the quadratic form of the pre-activation error over every calibration sample
+ *       ({@link QuadraticStatistics}, {@link QuadraticTrainer});
+ *   <li>keep rounding to nearest where AdaRound's output error is higher ({@code --keep-best});
+ *   <li>write the hardened weight into the quantized model and report.
+ * </ol>
+ *
+ * With a quantized reconstruction, step 2 takes the layer's input from the simulated model and the
+ * training graph quantizes it element-wise with QDrop's probability.
  */
 final class LayerQuantizer {
-
-  /**
-   * The weight as it is quantized: finite, with its batch norm folded in when asked.
-   *
-   * @param scale the grid's scales, or null where the graph's min-max observer chooses them
-   * @param function the layer as the training graph computes it
-   * @param qdrop the layer's QDrop input (then also its function), or null
-   */
-  private record Prepared(
-      float[] weight,
-      float[] bias,
-      QuantSpec spec,
-      float[] scale,
-      LayerFunction function,
-      QDropInput qdrop) {}
 
   /** The layer's training graph in its session, and where its samples are cached. */
   private record Training(
@@ -83,7 +72,7 @@ final class LayerQuantizer {
   /** Quantizes the layer, telling {@code heard} of the training's losses. */
   LayerReport quantize(TrainingListener heard) {
     long start = System.nanoTime();
-    Prepared p = prepare();
+    PreparedWeight p = PreparedWeight.of(run, index, layer, op);
     PatchLayout patches = LayerRebuilder.patchLayout(op, shape);
     try (LayerCaches caches = caches();
         Graph graph = new Graph();
@@ -111,7 +100,7 @@ final class LayerQuantizer {
               : nearestError;
       float[] scales = fetch(session, t.graph().quantizer().scale());
       run.quantized().write(layer.weight(), Shape.of(shape), hardened);
-      if (folds(config, layer)) {
+      if (PreparedWeight.folds(config, layer)) {
         BatchNormFolding.writeInto(run.quantized(), layer, p.bias());
       }
       return new LayerReport(
@@ -129,45 +118,6 @@ final class LayerQuantizer {
     }
   }
 
-  /**
-   * The FP weight and bias (batch norm folded in when asked), the grid and the layer's function.
-   *
-   * @throws UserError when the weight holds NaN or Inf
-   */
-  private Prepared prepare() {
-    float[] weight = run.fp().read(layer.weight());
-    for (float w : weight) {
-      if (!Float.isFinite(w)) {
-        throw new UserError(
-            "layer " + layer.name() + ": weight '" + layer.weight() + "' contains NaN or Inf");
-      }
-    }
-    float[] bias = layer.bias() == null ? null : run.fp().read(layer.bias());
-    BatchNormValues batchNorm = batchNormOf(run.fp(), layer, op);
-    if (folds(config, layer)) {
-      BatchNormFolding.Folded folded = BatchNormFolding.fold(op, shape, weight, bias, batchNorm);
-      weight = folded.weight();
-      bias = folded.bias();
-      batchNorm = null;
-    }
-    QuantSpec spec = QuantSpec.signed(config.weights().bits());
-    if (config.weights().perChannel()) {
-      spec = spec.perChannel(LayerRebuilder.channelAxes(op));
-    }
-    // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
-    float[] scale =
-        config.weights().grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
-    LayerFunction function = LayerRebuilder.rebuild(op, layer, bias, batchNorm);
-    QDropInput qdrop = null;
-    if (run.simulated() != null) {
-      // Each layer draws its own element masks, seeded by the run's seed and the layer's index.
-      qdrop =
-          run.simulated().quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
-      function = qdrop;
-    }
-    return new Prepared(weight, bias, spec, scale, function, qdrop);
-  }
-
   /** The layer's cached inputs and FP outputs, from the simulated model when there is one. */
   private LayerCaches caches() {
     return run.simulated() == null
@@ -177,7 +127,7 @@ final class LayerQuantizer {
   }
 
   /** The training graph of the layer, initialised. */
-  private Training build(Ops tf, Session session, LayerCaches caches, Prepared p) {
+  private Training build(Ops tf, Session session, LayerCaches caches, PreparedWeight p) {
     Operand<TFloat32> w = tf.constant(Shape.of(shape), DataBuffers.of(p.weight(), true, false));
     AdaroundLayerGraph graph =
         AdaroundLayerGraph.createWithScale(
@@ -196,7 +146,7 @@ final class LayerQuantizer {
 
   /** Learns V on minibatches, or on the quadratic form when {@code quadratic} is not null. */
   private LayerTraining train(
-      Training t, Prepared p, PatchLayout quadratic, TrainingListener heard) {
+      Training t, PreparedWeight p, PatchLayout quadratic, TrainingListener heard) {
     LayerCaches caches = t.caches();
     if (quadratic == null) {
       return LayerTraining.run(
@@ -261,34 +211,6 @@ final class LayerQuantizer {
             && QuadraticChoice.cheaper(layout, config.recipe().batchSize(), outputSample.size())
         ? layout
         : null;
-  }
-
-  /** Whether the layer's batch norm is folded into its weight and bias. */
-  static boolean folds(QuantizeConfig config, QuantizableLayer layer) {
-    return config.weights().foldBatchNorm() && layer.batchNorm() != null;
-  }
-
-  /** The layer's FP bias with its batch norm folded in. */
-  static float[] foldedBias(ModelSession fp, QuantizableLayer layer) {
-    GraphOperation op = fp.graph().operationOrThrow(layer.name());
-    return BatchNormFolding.fold(
-            op,
-            layer.shape(),
-            fp.read(layer.weight()),
-            layer.bias() == null ? null : fp.read(layer.bias()),
-            batchNormOf(fp, layer, op))
-        .bias();
-  }
-
-  private static BatchNormValues batchNormOf(
-      ModelSession fp, QuantizableLayer layer, GraphOperation op) {
-    return layer.batchNorm() == null
-        ? null
-        : BatchNormValues.of(
-            fp.source().session(),
-            layer.batchNorm(),
-            LayerRebuilder.channels(op, layer.shape()),
-            layer.name());
   }
 
   private static float[] fetch(Session session, Operand<TFloat32> operand) {

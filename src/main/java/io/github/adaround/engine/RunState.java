@@ -12,14 +12,20 @@ import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The state of an unfinished run, kept in a work folder so that a killed run can continue: after
@@ -46,7 +52,40 @@ public final class RunState {
   public static RunState of(
       Path folder, Path modelDir, Calibration calibration, QuantizeConfig config)
       throws IOException {
-    return new RunState(folder, Fingerprint.of(modelDir, calibration, config));
+    return new RunState(folder, fingerprint(modelDir, calibration, config));
+  }
+
+  /**
+   * SHA-256 of everything that decides a run's result: the model's files, the calibration samples
+   * and the options.
+   */
+  private static String fingerprint(Path modelDir, Calibration calibration, QuantizeConfig config)
+      throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(modelDir)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    byte[] buffer = new byte[1 << 16];
+    for (Path file : files) {
+      digest.update(modelDir.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
+      try (InputStream in = Files.newInputStream(file)) {
+        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+          digest.update(buffer, 0, n);
+        }
+      }
+    }
+    digest.update(bytes(calibration.samples()));
+    digest.update(bytes(calibration.heldBack()));
+    // Neither the cache size nor the allowed ops change the result.
+    QuantizeConfig options = config.toBuilder().cacheBytes(0).allowedOps(Set.of()).build();
+    digest.update(options.toString().getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   public Path folder() {
