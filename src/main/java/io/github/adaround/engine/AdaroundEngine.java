@@ -21,14 +21,11 @@ import io.github.adaround.rebuild.BatchNormFolding;
 import io.github.adaround.source.ModelException;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
-import io.github.adaround.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.ndarray.Shape;
 
 /**
  * Layer-wise AdaRound of a SavedModel (Nagel et al. 2020, section 4 and 5): opens the model, checks
@@ -43,6 +40,19 @@ import org.tensorflow.ndarray.Shape;
  * from the simulated model (ranges measured on the FP model, earlier layers hardened).
  */
 public final class AdaroundEngine {
+
+  /**
+   * Opens a fresh copy of the model to be quantized; the engine opens two (the untouched FP model
+   * and the one it quantizes) and closes them.
+   */
+  @FunctionalInterface
+  public interface SourceOpener {
+
+    /**
+     * @throws ModelException when the model cannot be opened
+     */
+    ModelSource open() throws ModelException;
+  }
 
   /** The folder in the output that holds the simulated integer model. */
   public static final String FAKE_QUANT = "fake-quant";
@@ -89,19 +99,14 @@ public final class AdaroundEngine {
       throws ModelException, IOException {
     try (ModelSession fp = new ModelSession(opener.open());
         ModelSession quantized = new ModelSession(opener.open())) {
-      if (config.output().storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
-        throw new UserError(CodesExport.NO_CODES);
-      }
-      ActivationConfig act = config.activations();
-      if (act.enabled()) {
-        fp.bundle(FakeQuantExport.PURPOSE);
-      }
+      checkExports(fp);
       List<QuantizableLayer> layers;
       try {
         layers = prepare(fp, calibration);
       } catch (IllegalStateException e) {
         throw new ModelException(modelDir, e.getMessage());
       }
+      ActivationConfig act = config.activations();
       ActivationSimulation activations =
           act.enabled() ? ActivationSimulation.of(fp, layers, act) : null;
       List<LayerReport> reports;
@@ -112,7 +117,7 @@ public final class AdaroundEngine {
                   : null;
           TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
         RunContext run = new RunContext(config, fp, quantized, simulated, calibration);
-        reports = quantizeLayers(run, layers, state, log);
+        reports = new LayerLoop(run, listener).quantize(layers, state, log);
       }
       Map<String, MeasuredRange> ranges =
           export(quantized, activations, calibration, outDir, reports);
@@ -152,10 +157,24 @@ public final class AdaroundEngine {
     }
     RunContext run = new RunContext(config, original, new ModelSession(target), null, calibration);
     try {
-      return quantizeLayers(run, layers, null, null);
+      return new LayerLoop(run, listener).quantize(layers, null, null);
     } catch (IOException e) {
       // Only a run state reads and writes files, and there is none here.
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Checks that the model can be exported as asked, before any work.
+   *
+   * @throws UserError when it cannot store codes
+   */
+  private void checkExports(ModelSession fp) {
+    if (config.output().storage() == Storage.CODES && fp.source().rewritableBundle().isEmpty()) {
+      throw new UserError(CodesExport.NO_CODES);
+    }
+    if (config.activations().enabled()) {
+      fp.bundle(FakeQuantExport.PURPOSE);
     }
   }
 
@@ -186,70 +205,6 @@ public final class AdaroundEngine {
     }
     fp.source().verify(calibration.samples(), calibration.count());
     return layers;
-  }
-
-  /**
-   * Each layer in turn: restored from {@code state} (if it holds it) or learnt, and written into
-   * the quantized model; loss curves go to {@code log} when there is one.
-   */
-  private List<LayerReport> quantizeLayers(
-      RunContext run, List<QuantizableLayer> layers, RunState state, TensorBoardLog log)
-      throws IOException {
-    List<RunState.Finished> finished = new ArrayList<>(state == null ? List.of() : state.restore());
-    List<LayerReport> reports = new ArrayList<>();
-    for (int i = 0; i < layers.size(); i++) {
-      QuantizableLayer layer = layers.get(i);
-      if (i < finished.size()) {
-        reports.add(restore(run, i, layers, finished.get(i)));
-        continue;
-      }
-      listener.layerStarted(
-          i, layers.size(), layer, config.nearest() ? 0 : config.recipe().iterations());
-      LayerReport report = new LayerQuantizer(run, i, layer).quantize(heard(layer, log));
-      if (run.simulated() != null) {
-        run.simulated()
-            .write(layer.weight(), Shape.of(layer.shape()), run.quantized().read(layer.weight()));
-      }
-      reports.add(report);
-      if (state != null) {
-        finished.add(new RunState.Finished(report, run.quantized().read(layer.weight())));
-        state.record(finished);
-      }
-      listener.layerFinished(report);
-    }
-    return reports;
-  }
-
-  /** Writes layer {@code i} as an unfinished run finished it. */
-  private LayerReport restore(
-      RunContext run, int i, List<QuantizableLayer> layers, RunState.Finished done) {
-    QuantizableLayer layer = layers.get(i);
-    if (!done.report().layer().weight().equals(layer.weight())) {
-      throw new UserError(
-          "the unfinished run's layer " + i + " is " + done.report().layer().weight());
-    }
-    run.quantized().write(layer.weight(), Shape.of(layer.shape()), done.hardened());
-    if (run.simulated() != null) {
-      run.simulated().write(layer.weight(), Shape.of(layer.shape()), done.hardened());
-    }
-    if (PreparedWeight.folds(config, layer)) {
-      BatchNormFolding.writeInto(
-          run.quantized(), layer, PreparedWeight.foldedBias(run.fp(), layer));
-    }
-    listener.layerRestored(i, layers.size(), done.report());
-    return done.report();
-  }
-
-  /** Hears the layer's losses: into {@code log} when there is one, and to the listener. */
-  private TrainingListener heard(QuantizableLayer layer, TensorBoardLog log) {
-    return report -> {
-      if (log != null) {
-        log.scalar(layer.weight() + "/reconstruction", report.iteration(), report.reconstruction());
-        log.scalar(layer.weight() + "/regularization", report.iteration(), report.regularization());
-        log.scalar(layer.weight() + "/beta", report.iteration(), report.beta());
-      }
-      listener.lossReported(report);
-    };
   }
 
   /**

@@ -92,30 +92,49 @@ final class LayerQuantizer {
       OutputError errors = new OutputError(session, t.graph(), p.qdrop());
       LayerTraining kept = keepBest(trained, errors, caches, t.graph());
       boolean adaround = kept.learnt();
-      float[] hardened = adaround ? trained.result().hardenedWeight() : nearest;
-      double nearestError = errors.of(t.graph().nearestOutput(), caches.inputs(), caches.targets());
-      double error =
-          adaround
-              ? errors.of(t.graph().hardOutput(), caches.inputs(), caches.targets())
-              : nearestError;
-      float[] scales = fetch(session, t.graph().quantizer().scale());
-      run.quantized().write(layer.weight(), Shape.of(shape), hardened);
-      if (PreparedWeight.folds(config, layer)) {
-        BatchNormFolding.writeInto(run.quantized(), layer, p.bias());
-      }
+      LayerReport.Errors measured = errors(errors, t.graph(), caches, adaround);
+      LayerReport.Scales grid =
+          new LayerReport.Scales(
+              config.weights().grid(),
+              fetch(session, t.graph().quantizer().scale()),
+              t.graph().quantizer().scaleShape().asArray());
+      write(adaround ? trained.result().hardenedWeight() : nearest, p.bias());
       return new LayerReport(
           new LayerReport.Layer(layer.name(), layer.op(), layer.weight(), shape),
-          new LayerReport.Scales(
-              config.weights().grid(), scales, t.graph().quantizer().scaleShape().asArray()),
-          new LayerReport.Errors(nearestError, error),
-          new LayerReport.Rounding(
-              adaround ? "adaround" : "nearest",
-              quadratic == null ? "minibatch" : "quadratic",
-              trained.result() == null ? 0 : trained.result().softShare(),
-              adaround ? trained.result().changedFromNearest() : 0,
-              kept.note()),
+          grid,
+          measured,
+          rounding(trained, kept, quadratic != null),
           (System.nanoTime() - start) / 1e9);
     }
+  }
+
+  /** The output errors on the calibration samples, of nearest and of what is exported. */
+  private static LayerReport.Errors errors(
+      OutputError errors, AdaroundLayerGraph graph, LayerCaches caches, boolean adaround) {
+    double nearest = errors.of(graph.nearestOutput(), caches.inputs(), caches.targets());
+    return new LayerReport.Errors(
+        nearest,
+        adaround ? errors.of(graph.hardOutput(), caches.inputs(), caches.targets()) : nearest);
+  }
+
+  /** Writes the hardened weight (and the folded bias) into the quantized model. */
+  private void write(float[] hardened, float[] bias) {
+    run.quantized().write(layer.weight(), Shape.of(shape), hardened);
+    if (PreparedWeight.folds(config, layer)) {
+      BatchNormFolding.writeInto(run.quantized(), layer, bias);
+    }
+  }
+
+  /** What was learnt ({@code trained}) and exported ({@code kept}). */
+  private static LayerReport.Rounding rounding(
+      LayerTraining trained, LayerTraining kept, boolean quadratic) {
+    boolean adaround = kept.learnt();
+    return new LayerReport.Rounding(
+        adaround ? "adaround" : "nearest",
+        quadratic ? "quadratic" : "minibatch",
+        trained.result() == null ? 0 : trained.result().softShare(),
+        adaround ? trained.result().changedFromNearest() : 0,
+        kept.note());
   }
 
   /** The layer's cached inputs and FP outputs, from the simulated model when there is one. */
