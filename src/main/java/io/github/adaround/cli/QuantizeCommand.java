@@ -27,14 +27,21 @@ import io.github.adaround.train.Objective;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code adaround quantize}: layer-wise AdaRound of a SavedModel with hardened export. */
 @Command(
@@ -103,10 +110,12 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--grid",
       defaultValue = "mse",
       paramLabel = "minmax|mse",
+      converter = GridValues.class,
+      completionCandidates = GridValues.class,
       description =
-          "Scale choice: mse minimises ||W - Q(W)||^2 over clipping ratios, minmax uses the largest"
-              + " weight (default: ${DEFAULT-VALUE}).")
-  private String grid;
+          "Scale choice, one of ${COMPLETION-CANDIDATES}: mse minimises ||W - Q(W)||^2 over"
+              + " clipping ratios, minmax uses the largest weight (default: ${DEFAULT-VALUE}).")
+  private Grid grid;
 
   @Option(
       names = "--fold-batch-norm",
@@ -140,12 +149,15 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--objective",
       defaultValue = "minibatch",
       paramLabel = "minibatch|quadratic",
+      converter = ObjectiveValues.class,
+      completionCandidates = ObjectiveValues.class,
       description =
-          "minibatch: the paper's loss, the layer output after its activation on --batch random"
-              + " samples per iteration; quadratic: where a step of it is cheaper (convolutions),"
-              + " the output before the activation over all calibration samples, as a quadratic"
-              + " form from Gram matrices computed once per layer (default: ${DEFAULT-VALUE}).")
-  private String objective;
+          "What AdaRound learns from, one of ${COMPLETION-CANDIDATES}. minibatch: the paper's loss,"
+              + " the layer output after its activation on --batch random samples per iteration;"
+              + " quadratic: where a step of it is cheaper (convolutions), the output before the"
+              + " activation over all calibration samples, as a quadratic form from Gram matrices"
+              + " computed once per layer (default: ${DEFAULT-VALUE}).")
+  private Objective objective;
 
   @Option(
       names = "--learning-rate",
@@ -196,11 +208,13 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--storage",
       defaultValue = "float",
       paramLabel = "float|codes",
+      converter = StorageValues.class,
+      completionCandidates = StorageValues.class,
       description =
-          "float: weights as float32 values k * scale; codes: uint8 codes with the scales and a"
-              + " dequantize subgraph, a quarter of the bytes and the same outputs (default:"
-              + " ${DEFAULT-VALUE}).")
-  private String storage;
+          "How the weights are stored, one of ${COMPLETION-CANDIDATES}. float: weights as float32"
+              + " values k * scale; codes: uint8 codes with the scales and a dequantize subgraph, a"
+              + " quarter of the bytes and the same outputs (default: ${DEFAULT-VALUE}).")
+  private Storage storage;
 
   @Option(
       names = "--keep-best",
@@ -225,10 +239,13 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--activation-range",
       defaultValue = "mse",
       paramLabel = "mse|minmax",
+      converter = RangeValues.class,
+      completionCandidates = RangeValues.class,
       description =
-          "Activation ranges: mse minimises the quantization error of the calibration values,"
-              + " minmax takes their extremes (default: ${DEFAULT-VALUE}).")
-  private String activationRange;
+          "Activation ranges, one of ${COMPLETION-CANDIDATES}: mse minimises the quantization"
+              + " error of the calibration values, minmax takes their extremes (default:"
+              + " ${DEFAULT-VALUE}).")
+  private RangeMethod activationRange;
 
   @Option(
       names = "--qdrop",
@@ -245,8 +262,12 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--encodings-version",
       defaultValue = "0.6.1",
       paramLabel = "0.6.1|1.0.0",
-      description = "AIMET format of encodings.json (default: ${DEFAULT-VALUE}).")
-  private String encodingsVersion;
+      converter = VersionValues.class,
+      completionCandidates = VersionValues.class,
+      description =
+          "AIMET format of encodings.json, one of ${COMPLETION-CANDIDATES} (default:"
+              + " ${DEFAULT-VALUE}).")
+  private EncodingsVersion encodingsVersion;
 
   @Option(
       names = "--allow-op",
@@ -332,7 +353,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
           frozen
               ? engine.run(
                   model,
-                  () -> frozenGraph.open(model, npySampleShape, config.allowedOps()),
+                  () -> frozenGraph.open(model, npySampleShape, config.model().allowedOps()),
                   samples,
                   staging,
                   state)
@@ -347,78 +368,45 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
     return 0;
   }
 
-  private QuantizeConfig config() throws UserError {
-    Grid chosen =
-        switch (grid) {
-          case "mse" -> Grid.MSE;
-          case "minmax" -> Grid.MINMAX;
-          default -> throw new UserError("--grid must be minmax or mse, got " + grid);
-        };
-    Storage stored =
-        switch (storage) {
-          case "float" -> Storage.FLOAT;
-          case "codes" -> Storage.CODES;
-          default -> throw new UserError("--storage must be float or codes, got " + storage);
-        };
-    Objective learnt =
-        switch (objective) {
-          case "minibatch" -> Objective.MINIBATCH;
-          case "quadratic" -> Objective.QUADRATIC;
-          default ->
-              throw new UserError("--objective must be minibatch or quadratic, got " + objective);
-        };
+  /**
+   * The options as a configuration.
+   *
+   * @throws UserError when a value is out of range or two options do not go together
+   */
+  private QuantizeConfig config() {
     if (iterations < 1) {
       throw new UserError("--iterations must be at least 1");
     }
     ActivationConfig activations = activationConfig();
-    EncodingsVersion version =
-        switch (encodingsVersion) {
-          case "0.6.1" -> EncodingsVersion.V0_6_1;
-          case "1.0.0" -> EncodingsVersion.V1_0_0;
-          default ->
-              throw new UserError(
-                  "--encodings-version must be 0.6.1 or 1.0.0, got " + encodingsVersion);
-        };
     if (cacheMb < 0) {
       throw new UserError("--cache-mb must not be negative");
     }
-    try {
-      AdaroundRecipe recipe =
-          AdaroundRecipe.PAPER
-              .withIterations(iterations)
-              .withBatchSize(batch)
-              .withLearningRate(learningRate)
-              .withSeed(seed)
-              .withObjective(learnt)
-              .withReportEvery(Math.max(1, Math.min(100, iterations / 50)));
-      return QuantizeConfig.DEFAULT
-          .withBits(bits)
-          .withPerChannel(perChannel)
-          .withGrid(chosen)
-          .withRecipe(recipe)
-          .withNearest(nearest)
-          .withCacheBytes(cacheMb << 20)
-          .withSignature(signature)
-          .withStorage(stored)
-          .withAllowedOps(Set.copyOf(allowedOps))
-          .withKeepBest(keepBest)
-          .withActivations(activations)
-          .withEncodingsVersion(version)
-          .withFoldBatchNorm(foldBatchNorm);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    AdaroundRecipe recipe =
+        AdaroundRecipe.PAPER
+            .withIterations(iterations)
+            .withBatchSize(batch)
+            .withLearningRate(learningRate)
+            .withSeed(seed)
+            .withObjective(objective)
+            .withReportEvery(Math.max(1, Math.min(100, iterations / 50)));
+    return QuantizeConfig.DEFAULT.toBuilder()
+        .bits(bits)
+        .perChannel(perChannel)
+        .grid(grid)
+        .foldBatchNorm(foldBatchNorm)
+        .recipe(recipe)
+        .nearest(nearest)
+        .keepBest(keepBest)
+        .activations(activations)
+        .cacheBytes(cacheMb << 20)
+        .signature(signature)
+        .allowedOps(Set.copyOf(allowedOps))
+        .storage(storage)
+        .encodingsVersion(encodingsVersion)
+        .build();
   }
 
-  private ActivationConfig activationConfig() throws UserError {
-    RangeMethod range =
-        switch (activationRange) {
-          case "mse" -> RangeMethod.MSE;
-          case "minmax" -> RangeMethod.MINMAX;
-          default ->
-              throw new UserError(
-                  "--activation-range must be mse or minmax, got " + activationRange);
-        };
+  private ActivationConfig activationConfig() {
     boolean drop = !qdrop.equals("off");
     float probability = 1f;
     if (drop) {
@@ -435,13 +423,9 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       }
       return ActivationConfig.FLOAT;
     }
-    try {
-      return drop
-          ? ActivationConfig.quantized(activationBits, range, probability)
-          : ActivationConfig.floatReconstruction(activationBits, range);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    return drop
+        ? ActivationConfig.quantized(activationBits, activationRange, probability)
+        : ActivationConfig.floatReconstruction(activationBits, activationRange);
   }
 
   /**
@@ -479,8 +463,8 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
           calibration,
           Arrays.copyOfRange(values, calibration * size, (calibration + held) * size),
           held);
-    } catch (IllegalArgumentException e) {
-      throw new UserError((calibrationNpy != null ? calibrationNpy + ": " : "") + e.getMessage());
+    } catch (UserError e) {
+      throw calibrationNpy == null ? e : new UserError(calibrationNpy + ": " + e.getMessage(), e);
     }
   }
 
@@ -504,12 +488,12 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
     for (LayerReport r : reports) {
       o.printf(
           "%-28s %-22s %8d %12.4g %12.4g %8d %8.1f%n",
-          r.weight(),
-          r.op(),
-          r.scale().length,
-          r.nearestError(),
-          r.adaroundError(),
-          r.changedFromNearest(),
+          r.layer().weight(),
+          r.layer().op(),
+          r.grid().channels(),
+          r.errors().nearest(),
+          r.errors().adaround(),
+          r.rounding().changedFromNearest(),
           r.seconds());
     }
     if (activationBits != null) {
@@ -548,7 +532,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
 
     @Override
     public void layerRestored(int index, int count, LayerReport report) {
-      bar.start(String.format("[%d/%d] %s", index + 1, count, report.weight()), 1);
+      bar.start(String.format("[%d/%d] %s", index + 1, count, report.layer().weight()), 1);
       bar.advance(1, "");
       bar.finish("restored from the unfinished run");
     }
@@ -558,11 +542,75 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       bar.finish(
           String.format(
               "mse %.3g (nearest %.3g), %d changed, %.1fs%s",
-              report.adaroundError(),
-              report.nearestError(),
-              report.changedFromNearest(),
+              report.errors().adaround(),
+              report.errors().nearest(),
+              report.rounding().changedFromNearest(),
               report.seconds(),
-              report.note() == null ? "" : " -- " + report.note()));
+              report.rounding().note() == null ? "" : " -- " + report.rounding().note()));
+    }
+  }
+
+  /**
+   * The values of an enum option: each constant's label (its name in lower case unless given),
+   * accepted in any case; also the option's completion candidates.
+   */
+  abstract static class EnumValues<E extends Enum<E>>
+      implements ITypeConverter<E>, Iterable<String> {
+    private final Map<String, E> byLabel = new LinkedHashMap<>();
+
+    EnumValues(E[] constants, Function<E, String> label) {
+      for (E e : constants) {
+        byLabel.put(label.apply(e).toLowerCase(Locale.ROOT), e);
+      }
+    }
+
+    EnumValues(E[] constants) {
+      this(constants, Enum::name);
+    }
+
+    @Override
+    public E convert(String value) {
+      E e = byLabel.get(value.toLowerCase(Locale.ROOT));
+      if (e == null) {
+        throw new TypeConversionException(
+            "expected one of " + String.join(", ", byLabel.keySet()) + " but was '" + value + "'");
+      }
+      return e;
+    }
+
+    @Override
+    public Iterator<String> iterator() {
+      return byLabel.keySet().iterator();
+    }
+  }
+
+  static final class GridValues extends EnumValues<Grid> {
+    GridValues() {
+      super(Grid.values());
+    }
+  }
+
+  static final class ObjectiveValues extends EnumValues<Objective> {
+    ObjectiveValues() {
+      super(Objective.values());
+    }
+  }
+
+  static final class StorageValues extends EnumValues<Storage> {
+    StorageValues() {
+      super(Storage.values());
+    }
+  }
+
+  static final class RangeValues extends EnumValues<RangeMethod> {
+    RangeValues() {
+      super(RangeMethod.values());
+    }
+  }
+
+  static final class VersionValues extends EnumValues<EncodingsVersion> {
+    VersionValues() {
+      super(EncodingsVersion.values(), EncodingsVersion::label);
     }
   }
 }

@@ -1,42 +1,34 @@
 package io.github.adaround.config;
 
 import io.github.adaround.activation.ActivationConfig;
+import io.github.adaround.error.UserError;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.train.AdaroundRecipe;
 import java.util.Set;
 
 /**
- * What {@link io.github.adaround.engine.AdaroundEngine} does to a model, immutable.
+ * What {@link io.github.adaround.engine.AdaroundEngine} does to a model, immutable and checked
+ * once, when it is built: start from {@link #DEFAULT} and change it with {@link #toBuilder()}.
  *
- * @param bits signed weight bit width, 2..8
- * @param perChannel one scale per output channel (else per tensor)
- * @param grid how scales are chosen
+ * @param weights the grid the weights are quantized to
  * @param recipe the AdaRound recipe of every layer
  * @param nearest round to nearest on the same grid instead of learning the rounding (the baseline)
- * @param cacheBytes memory for the cached activations of one layer; the rest spills to disk
- * @param signature the signature whose input is fed
- * @param storage how the exported model stores the quantized weights
- * @param allowedOps op types that touch files, processes or the network and may run anyway
  * @param keepBest keep rounding to nearest for a layer where AdaRound's output error is higher
  * @param activations what is done with activations
- * @param encodingsVersion the AIMET format of {@code encodings.json}
- * @param foldBatchNorm fold each inference batch norm into the layer before it first, and quantize
- *     the folded weight
+ * @param cacheBytes memory for the cached activations of one layer; the rest spills to disk
+ * @param model how the model is opened
+ * @param output how the results are written
+ * @throws UserError when a value is out of range or two options do not go together
  */
 public record QuantizeConfig(
-    int bits,
-    boolean perChannel,
-    Grid grid,
+    Weights weights,
     AdaroundRecipe recipe,
     boolean nearest,
-    long cacheBytes,
-    String signature,
-    Storage storage,
-    Set<String> allowedOps,
     boolean keepBest,
     ActivationConfig activations,
-    EncodingsVersion encodingsVersion,
-    boolean foldBatchNorm) {
+    long cacheBytes,
+    Model model,
+    Output output) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
@@ -47,249 +39,178 @@ public record QuantizeConfig(
    */
   public static final QuantizeConfig DEFAULT =
       new QuantizeConfig(
-          4,
-          false,
-          Grid.MSE,
+          new Weights(4, false, Grid.MSE, false),
           AdaroundRecipe.PAPER,
           false,
-          2048L << 20,
-          "serving_default",
-          Storage.FLOAT,
-          Set.of(),
           true,
           ActivationConfig.FLOAT,
-          EncodingsVersion.V0_6_1,
-          false);
+          2048L << 20,
+          new Model("serving_default", Set.of()),
+          new Output(Storage.FLOAT, EncodingsVersion.V0_6_1));
+
+  /**
+   * The weights' grid.
+   *
+   * @param bits signed weight bit width, 2..8
+   * @param perChannel one scale per output channel (else per tensor)
+   * @param grid how scales are chosen
+   * @param foldBatchNorm fold each inference batch norm into the layer before it first, and
+   *     quantize the folded weight
+   */
+  public record Weights(int bits, boolean perChannel, Grid grid, boolean foldBatchNorm) {
+    public Weights {
+      if (bits < MIN_BITS || bits > MAX_BITS) {
+        throw new UserError("--bits must be in " + MIN_BITS + ".." + MAX_BITS + ", got " + bits);
+      }
+    }
+  }
+
+  /**
+   * How the model is opened.
+   *
+   * @param signature the signature whose input is fed
+   * @param allowedOps op types that touch files, processes or the network and may run anyway
+   */
+  public record Model(String signature, Set<String> allowedOps) {
+    public Model {
+      allowedOps = Set.copyOf(allowedOps);
+    }
+  }
+
+  /**
+   * How the results are written.
+   *
+   * @param storage how the exported model stores the quantized weights
+   * @param encodingsVersion the AIMET format of {@code encodings.json}
+   */
+  public record Output(Storage storage, EncodingsVersion encodingsVersion) {}
 
   public QuantizeConfig {
-    if (bits < MIN_BITS || bits > MAX_BITS) {
-      throw new IllegalArgumentException(
-          "--bits must be in " + MIN_BITS + ".." + MAX_BITS + ", got " + bits);
-    }
     if (cacheBytes < 0) {
-      throw new IllegalArgumentException("cache size must not be negative");
+      throw new UserError("cache size must not be negative");
     }
-    allowedOps = Set.copyOf(allowedOps);
+    if (weights.foldBatchNorm() && activations.enabled()) {
+      throw new UserError("--fold-batch-norm and --activation-bits cannot be combined yet");
+    }
   }
 
-  public QuantizeConfig withBits(int value) {
-    return new QuantizeConfig(
-        value,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public QuantizeConfig withPerChannel(boolean value) {
-    return new QuantizeConfig(
-        bits,
-        value,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+  /** Collects the values of a {@link QuantizeConfig}; {@link #build()} checks them. */
+  public static final class Builder {
+    private int bits;
+    private boolean perChannel;
+    private Grid grid;
+    private boolean foldBatchNorm;
+    private AdaroundRecipe recipe;
+    private boolean nearest;
+    private boolean keepBest;
+    private ActivationConfig activations;
+    private long cacheBytes;
+    private String signature;
+    private Set<String> allowedOps;
+    private Storage storage;
+    private EncodingsVersion encodingsVersion;
 
-  public QuantizeConfig withGrid(Grid value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        value,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    private Builder(QuantizeConfig c) {
+      bits = c.weights.bits();
+      perChannel = c.weights.perChannel();
+      grid = c.weights.grid();
+      foldBatchNorm = c.weights.foldBatchNorm();
+      recipe = c.recipe;
+      nearest = c.nearest;
+      keepBest = c.keepBest;
+      activations = c.activations;
+      cacheBytes = c.cacheBytes;
+      signature = c.model.signature();
+      allowedOps = c.model.allowedOps();
+      storage = c.output.storage();
+      encodingsVersion = c.output.encodingsVersion();
+    }
 
-  public QuantizeConfig withRecipe(AdaroundRecipe value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        value,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder bits(int value) {
+      bits = value;
+      return this;
+    }
 
-  public QuantizeConfig withNearest(boolean value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        value,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder perChannel(boolean value) {
+      perChannel = value;
+      return this;
+    }
 
-  public QuantizeConfig withCacheBytes(long value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        value,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder grid(Grid value) {
+      grid = value;
+      return this;
+    }
 
-  public QuantizeConfig withStorage(Storage value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        value,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder foldBatchNorm(boolean value) {
+      foldBatchNorm = value;
+      return this;
+    }
 
-  public QuantizeConfig withSignature(String value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        value,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder recipe(AdaroundRecipe value) {
+      recipe = value;
+      return this;
+    }
 
-  public QuantizeConfig withAllowedOps(Set<String> value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        value,
-        keepBest,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder nearest(boolean value) {
+      nearest = value;
+      return this;
+    }
 
-  public QuantizeConfig withKeepBest(boolean value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        value,
-        activations,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder keepBest(boolean value) {
+      keepBest = value;
+      return this;
+    }
 
-  public QuantizeConfig withActivations(ActivationConfig value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        value,
-        encodingsVersion,
-        foldBatchNorm);
-  }
+    public Builder activations(ActivationConfig value) {
+      activations = value;
+      return this;
+    }
 
-  public QuantizeConfig withEncodingsVersion(EncodingsVersion value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        value,
-        foldBatchNorm);
-  }
+    public Builder cacheBytes(long value) {
+      cacheBytes = value;
+      return this;
+    }
 
-  public QuantizeConfig withFoldBatchNorm(boolean value) {
-    return new QuantizeConfig(
-        bits,
-        perChannel,
-        grid,
-        recipe,
-        nearest,
-        cacheBytes,
-        signature,
-        storage,
-        allowedOps,
-        keepBest,
-        activations,
-        encodingsVersion,
-        value);
+    public Builder signature(String value) {
+      signature = value;
+      return this;
+    }
+
+    public Builder allowedOps(Set<String> value) {
+      allowedOps = value;
+      return this;
+    }
+
+    public Builder storage(Storage value) {
+      storage = value;
+      return this;
+    }
+
+    public Builder encodingsVersion(EncodingsVersion value) {
+      encodingsVersion = value;
+      return this;
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws UserError when a value is out of range or two options do not go together
+     */
+    public QuantizeConfig build() {
+      return new QuantizeConfig(
+          new Weights(bits, perChannel, grid, foldBatchNorm),
+          recipe,
+          nearest,
+          keepBest,
+          activations,
+          cacheBytes,
+          new Model(signature, allowedOps),
+          new Output(storage, encodingsVersion));
+    }
   }
 }

@@ -1,5 +1,7 @@
 package io.github.adaround.data;
 
+import io.github.adaround.error.UserError;
+
 /**
  * The unlabelled samples the engine learns from, and samples held back to check each layer's result
  * on data it was not trained on (may be none).
@@ -13,7 +15,7 @@ public record Calibration(float[] samples, int count, float[] heldBack, int held
 
   public Calibration {
     if (count < 1) {
-      throw new IllegalArgumentException("at least one calibration sample is needed");
+      throw new UserError("at least one calibration sample is needed");
     }
     checkFinite("calibration", samples, count);
     checkFinite("held-back", heldBack, heldBackCount);
@@ -28,7 +30,7 @@ public record Calibration(float[] samples, int count, float[] heldBack, int held
     int size = count == 0 ? 1 : values.length / count;
     for (int i = 0; i < values.length; i++) {
       if (!Float.isFinite(values[i])) {
-        throw new IllegalArgumentException(what + " sample " + (i / size) + " contains NaN or Inf");
+        throw new UserError(what + " sample " + (i / size) + " contains NaN or Inf");
       }
     }
   }

@@ -36,8 +36,8 @@ public final class InPlaceQuantizer {
    * the hardened weights into {@code session}'s variables.
    *
    * @return what was done to each layer, in graph order
-   * @throws IllegalArgumentException when the samples do not fit the input or no quantizable layer
-   *     lies on the outputs' path
+   * @throws io.github.adaround.error.UserError when the samples do not fit the input or no
+   *     quantizable layer lies on the outputs' path
    */
   public List<LayerReport> quantize(
       Graph graph,

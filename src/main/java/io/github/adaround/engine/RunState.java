@@ -12,14 +12,20 @@ import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The state of an unfinished run, kept in a work folder so that a killed run can continue: after
@@ -46,7 +52,40 @@ public final class RunState {
   public static RunState of(
       Path folder, Path modelDir, Calibration calibration, QuantizeConfig config)
       throws IOException {
-    return new RunState(folder, Fingerprint.of(modelDir, calibration, config));
+    return new RunState(folder, fingerprint(modelDir, calibration, config));
+  }
+
+  /**
+   * SHA-256 of everything that decides a run's result: the model's files, the calibration samples
+   * and the options.
+   */
+  private static String fingerprint(Path modelDir, Calibration calibration, QuantizeConfig config)
+      throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(modelDir)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    byte[] buffer = new byte[1 << 16];
+    for (Path file : files) {
+      digest.update(modelDir.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
+      try (InputStream in = Files.newInputStream(file)) {
+        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+          digest.update(buffer, 0, n);
+        }
+      }
+    }
+    digest.update(bytes(calibration.samples()));
+    digest.update(bytes(calibration.heldBack()));
+    // Neither the cache size nor the allowed ops change the result.
+    QuantizeConfig options = config.toBuilder().cacheBytes(0).allowedOps(Set.of()).build();
+    digest.update(options.toString().getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   public Path folder() {
@@ -135,25 +174,27 @@ public final class RunState {
   /** Floats as their bits, doubles as their bits: the state restores exactly. */
   private static JsonObject toJson(LayerReport r) {
     JsonObject o = new JsonObject();
-    o.addProperty("name", r.name());
-    o.addProperty("op", r.op());
-    o.addProperty("weight", r.weight());
-    o.add("shape", longs(r.shape()));
-    o.addProperty("grid", r.grid().name());
+    LayerReport.Layer layer = r.layer();
+    o.addProperty("name", layer.name());
+    o.addProperty("op", layer.op());
+    o.addProperty("weight", layer.weight());
+    o.add("shape", longs(layer.shape()));
+    o.addProperty("grid", r.grid().grid().name());
     JsonArray scale = new JsonArray();
-    for (float s : r.scale()) {
+    for (float s : r.grid().scale()) {
       scale.add(Float.floatToRawIntBits(s));
     }
     o.add("scale_bits", scale);
-    o.add("scale_shape", longs(r.scaleShape()));
-    o.addProperty("nearest_error_bits", Double.doubleToRawLongBits(r.nearestError()));
-    o.addProperty("adaround_error_bits", Double.doubleToRawLongBits(r.adaroundError()));
-    o.addProperty("soft_share_bits", Double.doubleToRawLongBits(r.softShare()));
-    o.addProperty("changed_from_nearest", r.changedFromNearest());
-    o.addProperty("rounding", r.rounding());
-    o.addProperty("objective", r.objective());
-    if (r.note() != null) {
-      o.addProperty("note", r.note());
+    o.add("scale_shape", longs(r.grid().scaleShape()));
+    o.addProperty("nearest_error_bits", Double.doubleToRawLongBits(r.errors().nearest()));
+    o.addProperty("adaround_error_bits", Double.doubleToRawLongBits(r.errors().adaround()));
+    LayerReport.Rounding rounding = r.rounding();
+    o.addProperty("soft_share_bits", Double.doubleToRawLongBits(rounding.softShare()));
+    o.addProperty("changed_from_nearest", rounding.changedFromNearest());
+    o.addProperty("rounding", rounding.exported());
+    o.addProperty("objective", rounding.objective());
+    if (rounding.note() != null) {
+      o.addProperty("note", rounding.note());
     }
     o.addProperty("seconds", r.seconds());
     return o;
@@ -167,20 +208,24 @@ public final class RunState {
     }
     JsonElement note = o.get("note");
     return new LayerReport(
-        o.get("name").getAsString(),
-        o.get("op").getAsString(),
-        o.get("weight").getAsString(),
-        toLongs(o.getAsJsonArray("shape")),
-        Grid.valueOf(o.get("grid").getAsString()),
-        scale,
-        toLongs(o.getAsJsonArray("scale_shape")),
-        Double.longBitsToDouble(o.get("nearest_error_bits").getAsLong()),
-        Double.longBitsToDouble(o.get("adaround_error_bits").getAsLong()),
-        Double.longBitsToDouble(o.get("soft_share_bits").getAsLong()),
-        o.get("changed_from_nearest").getAsLong(),
-        o.get("rounding").getAsString(),
-        o.get("objective").getAsString(),
-        note == null ? null : note.getAsString(),
+        new LayerReport.Layer(
+            o.get("name").getAsString(),
+            o.get("op").getAsString(),
+            o.get("weight").getAsString(),
+            toLongs(o.getAsJsonArray("shape"))),
+        new LayerReport.Scales(
+            Grid.valueOf(o.get("grid").getAsString()),
+            scale,
+            toLongs(o.getAsJsonArray("scale_shape"))),
+        new LayerReport.Errors(
+            Double.longBitsToDouble(o.get("nearest_error_bits").getAsLong()),
+            Double.longBitsToDouble(o.get("adaround_error_bits").getAsLong())),
+        new LayerReport.Rounding(
+            o.get("rounding").getAsString(),
+            o.get("objective").getAsString(),
+            Double.longBitsToDouble(o.get("soft_share_bits").getAsLong()),
+            o.get("changed_from_nearest").getAsLong(),
+            note == null ? null : note.getAsString()),
         o.get("seconds").getAsDouble());
   }
 

@@ -1,6 +1,7 @@
 package io.github.adaround.export;
 
 import io.github.adaround.cache.ModelSession;
+import io.github.adaround.error.UserError;
 import io.github.adaround.quant.ChannelLayout;
 import io.github.adaround.source.VariableWriter;
 import java.io.IOException;
@@ -35,13 +36,11 @@ public final class CodesExport {
     int quantMin = -(1 << (bits - 1));
     Map<String, CodesGraph.Coded> coded = new HashMap<>();
     for (LayerReport layer : layers) {
-      coded.put(layer.weight(), codes(quantized.read(layer.weight()), layer, quantMin));
+      String weight = layer.layer().weight();
+      coded.put(weight, codes(quantized.read(weight), layer, quantMin));
     }
     SavedModelBundle bundle =
-        quantized
-            .source()
-            .rewritableBundle()
-            .orElseThrow(() -> new IllegalArgumentException(NO_CODES));
+        quantized.source().rewritableBundle().orElseThrow(() -> new UserError(NO_CODES));
     String saveTensor = bundle.metaGraphDef().getSaverDef().getSaveTensorName();
     String saverScope =
         saveTensor.contains("/") ? saveTensor.substring(0, saveTensor.indexOf('/')) : "save";
@@ -78,14 +77,15 @@ public final class CodesExport {
 
   /** {@code k - qmin} of each weight {@code k * scale}, as unsigned bytes. */
   private static CodesGraph.Coded codes(float[] weight, LayerReport layer, int quantMin) {
-    float[] scale = layer.scale();
-    ChannelLayout channels = ChannelLayout.ofScaleShape(layer.shape(), layer.scaleShape());
+    float[] scale = layer.grid().scale();
+    long[] shape = layer.layer().shape();
+    ChannelLayout channels = ChannelLayout.ofScaleShape(shape, layer.grid().scaleShape());
     byte[] codes = new byte[weight.length];
     for (int i = 0; i < weight.length; i++) {
       int k = Math.round(weight[i] / scale[channels.channelOf(i)]);
       codes[i] = (byte) (k - quantMin);
     }
     return new CodesGraph.Coded(
-        layer.weight(), layer.shape(), codes, layer.scaleShape(), scale, quantMin);
+        layer.layer().weight(), shape, codes, layer.grid().scaleShape(), scale, quantMin);
   }
 }

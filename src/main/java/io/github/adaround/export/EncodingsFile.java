@@ -53,9 +53,9 @@ public final class EncodingsFile {
       EncodingsVersion version) {
     Map<String, Grid> params = new LinkedHashMap<>();
     for (LayerReport layer : layers) {
-      int[] offsets = new int[layer.scale().length];
+      int[] offsets = new int[layer.grid().channels()];
       Arrays.fill(offsets, -(1 << (bits - 1)));
-      params.put(layer.weight(), new Grid(bits, true, layer.scale(), offsets));
+      params.put(layer.layer().weight(), new Grid(bits, true, layer.grid().scale(), offsets));
     }
     Map<String, Grid> acts = new LinkedHashMap<>();
     activations.forEach((tensor, range) -> acts.put(tensor, activationGrid(range.encoding())));

@@ -35,9 +35,9 @@ public final class ReportFile {
       Map<String, MeasuredRange> activations) {
     JsonObject root = new JsonObject();
     root.addProperty("model", model.toString());
-    root.addProperty("bits", config.bits());
-    root.addProperty("per_channel", config.perChannel());
-    root.addProperty("grid", config.grid().name().toLowerCase());
+    root.addProperty("bits", config.weights().bits());
+    root.addProperty("per_channel", config.weights().perChannel());
+    root.addProperty("grid", config.weights().grid().name().toLowerCase());
     root.addProperty("rounding", config.nearest() ? "nearest" : "adaround");
     root.addProperty("keep_best", config.keepBest());
     root.addProperty("calibration_samples", samples);
@@ -60,25 +60,26 @@ public final class ReportFile {
     long changed = 0;
     for (int i = 0; i < layers.size(); i++) {
       LayerReport layer = layers.get(i);
+      LayerReport.Rounding rounding = layer.rounding();
       JsonObject o = new JsonObject();
-      o.addProperty("name", layer.name());
-      o.addProperty("op", layer.op());
-      o.addProperty("weight", layer.weight());
+      o.addProperty("name", layer.layer().name());
+      o.addProperty("op", layer.layer().op());
+      o.addProperty("weight", layer.layer().weight());
       JsonArray shape = new JsonArray();
-      for (long d : layer.shape()) {
+      for (long d : layer.layer().shape()) {
         shape.add(d);
       }
       o.add("shape", shape);
-      o.addProperty("grid", layer.grid().name().toLowerCase());
-      o.addProperty("channels", layer.scale().length);
-      o.addProperty("recon_error_nearest", layer.nearestError());
-      o.addProperty("recon_error_adaround", layer.adaroundError());
-      o.addProperty("soft_share_before_hardening", layer.softShare());
-      o.addProperty("changed_from_nearest", layer.changedFromNearest());
-      o.addProperty("rounding", layer.rounding());
-      o.addProperty("objective", layer.objective());
-      if (layer.note() != null) {
-        o.addProperty("note", layer.note());
+      o.addProperty("grid", layer.grid().grid().name().toLowerCase());
+      o.addProperty("channels", layer.grid().channels());
+      o.addProperty("recon_error_nearest", layer.errors().nearest());
+      o.addProperty("recon_error_adaround", layer.errors().adaround());
+      o.addProperty("soft_share_before_hardening", rounding.softShare());
+      o.addProperty("changed_from_nearest", rounding.changedFromNearest());
+      o.addProperty("rounding", rounding.exported());
+      o.addProperty("objective", rounding.objective());
+      if (rounding.note() != null) {
+        o.addProperty("note", rounding.note());
       }
       QuantizableLayer graph = found.get(i);
       if (!graph.alsoReadBy().isEmpty()) {
@@ -101,7 +102,7 @@ public final class ReportFile {
       o.addProperty("seconds", layer.seconds());
       list.add(o);
       seconds += layer.seconds();
-      changed += layer.changedFromNearest();
+      changed += rounding.changedFromNearest();
     }
     root.add("layers", list);
     JsonObject totals = new JsonObject();

@@ -40,10 +40,11 @@ class ActivationSimulationTest {
     float[] images = GraphFixture.randn(7, 24 * 16 * 16 * 3);
     Path out = dir.resolve("q");
     new AdaroundEngine(
-            QuantizeConfig.DEFAULT
-                .withPerChannel(true)
-                .withRecipe(AdaroundRecipe.PAPER.withIterations(20))
-                .withActivations(ActivationConfig.quantized(6, RangeMethod.MSE, 0.5f)),
+            QuantizeConfig.DEFAULT.toBuilder()
+                .perChannel(true)
+                .recipe(AdaroundRecipe.PAPER.withIterations(20))
+                .activations(ActivationConfig.quantized(6, RangeMethod.MSE, 0.5f))
+                .build(),
             EngineListener.SILENT)
         .run(model, Calibration.of(images, 24), out);
 

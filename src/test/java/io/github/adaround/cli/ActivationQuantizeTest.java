@@ -277,16 +277,24 @@ class ActivationQuantizeTest {
     assertOneLine(
         quantize(fresh, "--qdrop", "0.5"),
         "adaround quantize: --qdrop and --activation-range need --activation-bits");
-    assertOneLine(
+    assertBadValue(
         quantize(fresh, "--activation-bits", "8", "--activation-range", "percentile"),
-        "adaround quantize: --activation-range must be mse or minmax, got percentile");
-    assertOneLine(
+        "adaround quantize: Invalid value for option '--activation-range': expected one of minmax,"
+            + " mse but was 'percentile' (see --help)");
+    assertBadValue(
         quantize(fresh, "--encodings-version", "2.0"),
-        "adaround quantize: --encodings-version must be 0.6.1 or 1.0.0, got 2.0");
+        "adaround quantize: Invalid value for option '--encodings-version': expected one of 0.6.1,"
+            + " 1.0.0 but was '2.0' (see --help)");
     assertTrue(Files.notExists(fresh));
     try (Stream<Path> left = Files.list(dir)) {
       assertEquals(List.of(), left.toList());
     }
+  }
+
+  /** An option value picocli refuses: one line naming the option and its values, status 2. */
+  private static void assertBadValue(Run run, String message) {
+    assertEquals(message + System.lineSeparator(), run.err());
+    assertEquals(2, run.status(), run.err());
   }
 
   private static void assertOneLine(Run run, String message) {

@@ -85,6 +85,37 @@ class QuantizeCommandTest {
   }
 
   @Test
+  void enumOptionsTakeTheirValuesInAnyCaseAndTheHelpListsThem() {
+    // Each value is taken; the run then stops at the first check after parsing.
+    assertOneLine(
+        quantize(
+            dir.resolve("fresh"),
+            "--grid",
+            "MinMax",
+            "--storage",
+            "CODES",
+            "--objective",
+            "Quadratic",
+            "--encodings-version",
+            "1.0.0",
+            "--bits",
+            "9"),
+        "adaround quantize: --bits must be in 2..8, got 9");
+    Run help = run("quantize", "--help");
+    assertEquals(0, help.status(), help.err());
+    String text = help.out().replaceAll("\\s+", " ");
+    for (String values :
+        List.of(
+            "--grid=minmax|mse Scale choice, one of minmax, mse:",
+            "one of minibatch, quadratic.",
+            "one of float, codes.",
+            "--activation-range=mse|minmax Activation ranges, one of minmax, mse:",
+            "one of 0.6.1, 1.0.0 (default: 0.6.1)")) {
+      assertTrue(text.contains(values), values + " in " + text);
+    }
+  }
+
+  @Test
   void badOptionsAndInputsGiveOneLineAndLeaveTheOutputAlone() throws IOException {
     Path out = Files.createDirectories(dir.resolve("out"));
     Path kept = Files.writeString(out.resolve("keep.txt"), "mine");
@@ -98,15 +129,18 @@ class QuantizeCommandTest {
         quantize(fresh, "--bits", "9"), "adaround quantize: --bits must be in 2..8, got 9");
     assertOneLine(
         quantize(fresh, "--iterations", "0"), "adaround quantize: --iterations must be at least 1");
-    assertOneLine(
+    assertBadValue(
         quantize(fresh, "--grid", "best"),
-        "adaround quantize: --grid must be minmax or mse, got best");
-    assertOneLine(
+        "adaround quantize: Invalid value for option '--grid': expected one of minmax, mse but was"
+            + " 'best' (see --help)");
+    assertBadValue(
         quantize(fresh, "--objective", "fullbatch"),
-        "adaround quantize: --objective must be minibatch or quadratic, got fullbatch");
-    assertOneLine(
+        "adaround quantize: Invalid value for option '--objective': expected one of minibatch,"
+            + " quadratic but was 'fullbatch' (see --help)");
+    assertBadValue(
         quantize(fresh, "--storage", "int4"),
-        "adaround quantize: --storage must be float or codes, got int4");
+        "adaround quantize: Invalid value for option '--storage': expected one of float, codes but"
+            + " was 'int4' (see --help)");
     assertOneLine(
         quantize(fresh, "--calibration", "5000"),
         "adaround quantize: the training split holds 1024 samples, --calibration asks for 5000");
@@ -242,6 +276,12 @@ class QuantizeCommandTest {
       values[i] = (i % 7) / 7f;
     }
     NpyFiles.writeFloats(file, new long[] {n, width}, values);
+  }
+
+  /** An option value picocli refuses: one line naming the option and its values, status 2. */
+  private static void assertBadValue(Run run, String message) {
+    assertEquals(message + System.lineSeparator(), run.err());
+    assertEquals(2, run.status(), run.err());
   }
 
   private static void assertOneLine(Run run, String message) {

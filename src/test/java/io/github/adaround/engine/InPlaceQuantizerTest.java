@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.data.Calibration;
+import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.tf.TensorData;
 import io.github.adaround.train.AdaroundRecipe;
@@ -50,22 +51,24 @@ class InPlaceQuantizerTest {
 
       List<LayerReport> layers =
           new InPlaceQuantizer(
-                  QuantizeConfig.DEFAULT
-                      .withPerChannel(true)
-                      .withRecipe(AdaroundRecipe.PAPER.withIterations(200)))
+                  QuantizeConfig.DEFAULT.toBuilder()
+                      .perChannel(true)
+                      .recipe(AdaroundRecipe.PAPER.withIterations(200))
+                      .build())
               .quantize(graph, session, x, List.of(logits), Calibration.of(samples, 256));
 
       assertEquals(
           List.of("dense_kernel", "logits_kernel"),
-          layers.stream().map(LayerReport::weight).toList());
+          layers.stream().map(r -> r.layer().weight()).toList());
       for (LayerReport layer : layers) {
-        float[] w = fetch(session, graph.operationOrThrow(layer.weight()).output(0));
-        int channels = layer.scale().length;
+        float[] w = fetch(session, graph.operationOrThrow(layer.layer().weight()).output(0));
+        int channels = layer.grid().scale().length;
         for (int i = 0; i < w.length; i++) {
-          float scale = layer.scale()[i % channels];
+          float scale = layer.grid().scale()[i % channels];
           int k = Math.round(w[i] / scale);
-          assertTrue(k >= -8 && k <= 7, layer.weight() + "[" + i + "] on the 4-bit grid");
-          assertEquals(k * scale, w[i], 0f, layer.weight() + "[" + i + "] exactly k * scale");
+          assertTrue(k >= -8 && k <= 7, layer.layer().weight() + "[" + i + "] on the 4-bit grid");
+          assertEquals(
+              k * scale, w[i], 0f, layer.layer().weight() + "[" + i + "] exactly k * scale");
         }
       }
       assertFalse(Arrays.equals(before, fetch(session, kernel)), "the session's weights changed");
@@ -95,7 +98,9 @@ class InPlaceQuantizerTest {
 
       List<LayerReport> layers =
           new InPlaceQuantizer(
-                  QuantizeConfig.DEFAULT.withRecipe(AdaroundRecipe.PAPER.withIterations(5)))
+                  QuantizeConfig.DEFAULT.toBuilder()
+                      .recipe(AdaroundRecipe.PAPER.withIterations(5))
+                      .build())
               .quantize(bundle, input, List.of(logits), Calibration.of(samples, 64));
 
       assertEquals(5, layers.size());
@@ -103,7 +108,7 @@ class InPlaceQuantizerTest {
       float[] w =
           fetch(bundle.session(), bundle.graph().operationOrThrow("conv1/kernel").output(0));
       for (float v : w) {
-        assertEquals(Math.round(v / conv1.scale()[0]) * conv1.scale()[0], v, 0f);
+        assertEquals(Math.round(v / conv1.grid().scale()[0]) * conv1.grid().scale()[0], v, 0f);
       }
       float[] original =
           fetch(untouched.session(), untouched.graph().operationOrThrow("conv1/kernel").output(0));
@@ -121,9 +126,9 @@ class InPlaceQuantizerTest {
       Operand<TFloat32> y = tf.linalg.matMul(x, kernel);
       session.initialize();
 
-      IllegalArgumentException e =
+      UserError e =
           assertThrows(
-              IllegalArgumentException.class,
+              UserError.class,
               () ->
                   new InPlaceQuantizer(QuantizeConfig.DEFAULT)
                       .quantize(graph, session, x, List.of(y), Calibration.of(new float[10], 2)));
