@@ -14,7 +14,7 @@ import org.tensorflow.types.TInt64;
  * fed (as the iteration is) into a graph that does nothing else with it. What an in-graph loop of
  * several steps per call could save at most.
  */
-public final class CallOverhead {
+final class CallOverhead {
 
   private CallOverhead() {}
 

@@ -9,7 +9,7 @@ import io.github.adaround.tf.SessionThreads;
  * @param msPerStep median wall-clock milliseconds of one training step
  * @param threads the session's thread pools the step ran with
  */
-public record CaseResult(BenchCase benchCase, double msPerStep, SessionThreads threads) {
+record CaseResult(BenchCase benchCase, double msPerStep, SessionThreads threads) {
 
   /** Forward plus weight-gradient operations per second, in billions. */
   public double gflopsPerSecond() {

@@ -12,7 +12,7 @@ import org.tensorflow.types.TFloat32;
  * The machine's practical float32 peak as TF reaches it: one {@code n x n x n} MatMul of constants,
  * {@code 2 n^3} operations, timed after a warm-up; the median of the repeats.
  */
-public final class MatMulPeak {
+final class MatMulPeak {
 
   private MatMulPeak() {}
 

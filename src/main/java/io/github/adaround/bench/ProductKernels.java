@@ -16,7 +16,7 @@ import org.tensorflow.types.TFloat32;
  * it ({@code MatMul} with the input transposed, or {@code Conv2DBackpropFilter}), on random
  * operands of the case's shapes. Their sum is the least a step can take with these kernels.
  */
-public final class ProductKernels {
+final class ProductKernels {
 
   private static final List<Long> UNIT_STRIDES = List.of(1L, 1L, 1L, 1L);
 

@@ -32,7 +32,7 @@ import org.tensorflow.types.TInt64;
  * regulariser and Adam on V, on the same weight and samples as {@link StepBenchmark}. A different
  * recipe (full batch, no ReLU in the loss), so not the step PyTorch is compared on.
  */
-public final class QuadraticStepBenchmark {
+final class QuadraticStepBenchmark {
 
   private final SessionThreads threads;
   private final int warmUp;

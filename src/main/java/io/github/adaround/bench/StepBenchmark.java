@@ -25,7 +25,7 @@ import org.tensorflow.types.TFloat32;
  * paper's recipe, {@value #CALIBRATION_SAMPLES} cached calibration samples, iterations after the
  * warm start (the regulariser is on, as in 80% of a real run).
  */
-public final class StepBenchmark {
+final class StepBenchmark {
 
   /** Calibration samples cached per case; minibatches are drawn from them. */
   static final int CALIBRATION_SAMPLES = 256;

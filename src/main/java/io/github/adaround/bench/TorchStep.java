@@ -21,7 +21,7 @@ import java.util.Map;
  * @param python the Python interpreter that has PyTorch
  * @param script {@code tools/torch_step.py}
  */
-public record TorchStep(Path python, Path script) {
+record TorchStep(Path python, Path script) {
 
   /** What PyTorch took for one case, and the OpenBLAS setting that gave it. */
   public record Figure(double msPerStep, String config) {}

@@ -1,5 +1,6 @@
 package io.github.adaround.cli;
 
+import io.github.adaround.bench.BenchCommand;
 import io.github.adaround.data.DataFileException;
 import io.github.adaround.error.UserError;
 import java.io.IOException;

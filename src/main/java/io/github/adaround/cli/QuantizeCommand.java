@@ -6,42 +6,27 @@ import io.github.adaround.config.EncodingsVersion;
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.config.Storage;
 import io.github.adaround.data.Calibration;
-import io.github.adaround.data.LabeledImages;
-import io.github.adaround.data.NpyArray;
-import io.github.adaround.data.NpyReader;
-import io.github.adaround.data.Split;
 import io.github.adaround.engine.AdaroundEngine;
-import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.RunState;
 import io.github.adaround.error.ModelException;
 import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
-import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import io.github.adaround.train.AdaroundRecipe;
-import io.github.adaround.train.LossReport;
 import io.github.adaround.train.Objective;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code adaround quantize}: layer-wise AdaRound of a SavedModel with hardened export. */
 @Command(
@@ -173,27 +158,9 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       description = "Seed of the minibatch draws (default: ${DEFAULT-VALUE}).")
   private long seed;
 
-  @Option(
-      names = "--calibration",
-      defaultValue = "1024",
-      paramLabel = "N",
-      description = "Number of calibration samples (default: ${DEFAULT-VALUE}).")
-  private int calibration;
-
-  @Option(
-      names = "--calibration-npy",
-      paramLabel = "FILE",
-      description =
-          "Calibration inputs as a .npy array [N, ...input shape] (float32, or uint8 scaled to"
-              + " [0,1]).")
-  private Path calibrationNpy;
-
-  @Mixin private DataDirOption data;
+  @Mixin private CalibrationOptions calibration;
 
   @Mixin private FrozenGraphOptions frozenGraph;
-
-  /** One calibration sample's shape when the samples come from a .npy file, else null. */
-  private long[] npySampleShape;
 
   @Option(
       names = "--cache-mb",
@@ -319,13 +286,11 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   private Integer quantize() throws Exception {
     QuantizeConfig config = config();
     boolean frozen = frozenGraph.frozen(model);
-    if (calibration < 1) {
-      throw new UserError("--calibration must be at least 1");
-    }
+    calibration.check();
     OutputFolder output = OutputFolder.check(out, force);
     // The model (loadable, safe, with the signature) before any data is read.
     long[] inputShape = inputShape();
-    Calibration samples = calibrationSamples(inputShape);
+    Calibration samples = calibration.load(inputShape);
     if (samples.heldBackCount() == 0) {
       System.err.println(
           "note: no samples beyond --calibration to hold back; --keep-best compares on the"
@@ -353,7 +318,9 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
           frozen
               ? engine.run(
                   model,
-                  () -> frozenGraph.open(model, npySampleShape, config.model().allowedOps()),
+                  () ->
+                      frozenGraph.open(
+                          model, calibration.npySampleShape(), config.model().allowedOps()),
                   samples,
                   staging,
                   state)
@@ -428,46 +395,6 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
         : ActivationConfig.floatReconstruction(activationBits, activationRange);
   }
 
-  /**
-   * The calibration inputs, from the .npy file or the Fashion-MNIST training split: the first
-   * --calibration samples, and up to an eighth as many of the samples after them held back for
-   * --keep-best.
-   */
-  private Calibration calibrationSamples(long[] inputShape) throws Exception {
-    float[] values;
-    int available;
-    String source;
-    if (calibrationNpy != null) {
-      NpyArray array = NpyReader.read(calibrationNpy);
-      array.requireShape(inputShape);
-      long[] dims = array.shape();
-      npySampleShape = Arrays.copyOfRange(dims, 1, dims.length);
-      values = array.values();
-      available = Math.toIntExact(array.shape()[0]);
-      source = calibrationNpy + " holds";
-    } else {
-      LabeledImages train = data.load(Split.TRAIN);
-      values = train.pixels();
-      available = train.count();
-      source = "the training split holds";
-    }
-    if (available < calibration) {
-      throw new UserError(
-          source + " " + available + " samples, --calibration asks for " + calibration);
-    }
-    int size = values.length / available;
-    int held = Math.min(available - calibration, Math.max(1, calibration / 8));
-    try {
-      return new Calibration(
-          Arrays.copyOf(values, calibration * size),
-          calibration,
-          Arrays.copyOfRange(values, calibration * size, (calibration + held) * size),
-          held);
-    } catch (UserError e) {
-      throw calibrationNpy == null ? e : new UserError(calibrationNpy + ": " + e.getMessage(), e);
-    }
-  }
-
   /** The input shape of the signature to be fed; -1 where any size goes. */
   private long[] inputShape() throws ModelException, UserError {
     if (frozenGraph.frozen(model)) {
@@ -502,115 +429,5 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       return;
     }
     o.printf("wrote %s%n", out);
-  }
-
-  /** A progress bar per layer with iteration, loss parts and ETA. */
-  private static final class ConsoleProgress implements EngineListener {
-    private final ProgressBar bar = ProgressBar.onStderr();
-    private final int reportEvery;
-    private int lastIteration = -1;
-
-    ConsoleProgress(int reportEvery) {
-      this.reportEvery = reportEvery;
-    }
-
-    @Override
-    public void layerStarted(int index, int count, QuantizableLayer layer, int iterations) {
-      bar.start(String.format("[%d/%d] %s", index + 1, count, layer.weight()), iterations);
-      lastIteration = -1;
-    }
-
-    @Override
-    public void lossReported(LossReport report) {
-      bar.advance(
-          report.iteration() - lastIteration,
-          String.format(
-              "rec %.3g reg %.3g beta %.1f",
-              report.reconstruction(), report.regularization(), report.beta()));
-      lastIteration = report.iteration();
-    }
-
-    @Override
-    public void layerRestored(int index, int count, LayerReport report) {
-      bar.start(String.format("[%d/%d] %s", index + 1, count, report.layer().weight()), 1);
-      bar.advance(1, "");
-      bar.finish("restored from the unfinished run");
-    }
-
-    @Override
-    public void layerFinished(LayerReport report) {
-      bar.finish(
-          String.format(
-              "mse %.3g (nearest %.3g), %d changed, %.1fs%s",
-              report.errors().adaround(),
-              report.errors().nearest(),
-              report.rounding().changedFromNearest(),
-              report.seconds(),
-              report.rounding().note() == null ? "" : " -- " + report.rounding().note()));
-    }
-  }
-
-  /**
-   * The values of an enum option: each constant's label (its name in lower case unless given),
-   * accepted in any case; also the option's completion candidates.
-   */
-  abstract static class EnumValues<E extends Enum<E>>
-      implements ITypeConverter<E>, Iterable<String> {
-    private final Map<String, E> byLabel = new LinkedHashMap<>();
-
-    EnumValues(E[] constants, Function<E, String> label) {
-      for (E e : constants) {
-        byLabel.put(label.apply(e).toLowerCase(Locale.ROOT), e);
-      }
-    }
-
-    EnumValues(E[] constants) {
-      this(constants, Enum::name);
-    }
-
-    @Override
-    public E convert(String value) {
-      E e = byLabel.get(value.toLowerCase(Locale.ROOT));
-      if (e == null) {
-        throw new TypeConversionException(
-            "expected one of " + String.join(", ", byLabel.keySet()) + " but was '" + value + "'");
-      }
-      return e;
-    }
-
-    @Override
-    public Iterator<String> iterator() {
-      return byLabel.keySet().iterator();
-    }
-  }
-
-  static final class GridValues extends EnumValues<Grid> {
-    GridValues() {
-      super(Grid.values());
-    }
-  }
-
-  static final class ObjectiveValues extends EnumValues<Objective> {
-    ObjectiveValues() {
-      super(Objective.values());
-    }
-  }
-
-  static final class StorageValues extends EnumValues<Storage> {
-    StorageValues() {
-      super(Storage.values());
-    }
-  }
-
-  static final class RangeValues extends EnumValues<RangeMethod> {
-    RangeValues() {
-      super(RangeMethod.values());
-    }
-  }
-
-  static final class VersionValues extends EnumValues<EncodingsVersion> {
-    VersionValues() {
-      super(EncodingsVersion.values(), EncodingsVersion::label);
-    }
   }
 }

@@ -106,21 +106,49 @@ public final class RunState {
     if (!exists()) {
       return List.of();
     }
-    JsonObject state =
-        JsonParser.parseString(Files.readString(folder.resolve(STATE))).getAsJsonObject();
-    if (!state.get("fingerprint").getAsString().equals(fingerprint)) {
+    JsonObject state;
+    String recorded;
+    JsonArray layers;
+    try {
+      state = JsonParser.parseString(Files.readString(folder.resolve(STATE))).getAsJsonObject();
+      recorded = state.get("fingerprint").getAsString();
+      layers = state.getAsJsonArray("layers");
+    } catch (RuntimeException e) {
+      throw damaged(e);
+    }
+    if (!recorded.equals(fingerprint)) {
       throw new UserError(
           "the unfinished run in "
               + folder
               + " had other inputs or options; start again without --resume (with --force)");
     }
     List<Finished> done = new ArrayList<>();
-    JsonArray layers = state.getAsJsonArray("layers");
     for (int i = 0; i < layers.size(); i++) {
-      LayerReport report = fromJson(layers.get(i).getAsJsonObject());
-      done.add(new Finished(report, readFloats(folder.resolve(weightFile(i)))));
+      LayerReport report;
+      try {
+        report = fromJson(layers.get(i).getAsJsonObject());
+      } catch (RuntimeException e) {
+        throw damaged(e);
+      }
+      Path weights = folder.resolve(weightFile(i));
+      if (!Files.isRegularFile(weights)) {
+        throw damaged(null);
+      }
+      done.add(new Finished(report, readFloats(weights)));
     }
     return done;
+  }
+
+  /**
+   * The error of a state file that this tool did not write as it is (it writes each file whole):
+   * edited, truncated by a full disk, or missing a layer's weights. Gson's accessors throw
+   * unchecked exceptions (or return null) for missing and mistyped fields; all of them mean this.
+   */
+  private UserError damaged(RuntimeException cause) {
+    return new UserError(
+        folder.resolve(STATE)
+            + " is not a run state this tool wrote (damaged or edited); start again with --force",
+        cause);
   }
 
   /** Records the layers finished so far (the last one new). */

@@ -2,7 +2,6 @@ package io.github.adaround.cli;
 
 import static io.github.adaround.cli.AdaroundCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.cli.AdaroundCliTest.Run;
@@ -46,12 +45,35 @@ class InternalErrorsTest {
 
   /** A command that fails as it is told to: only registered here, beside the real ones. */
   @Command(name = "fail")
-  static final class Fail implements Callable<Integer> {
+  static final class Fail implements Callable<Integer>, ErrorLog.Kept {
     @CommandLine.Parameters(index = "0")
     String how;
 
+    @CommandLine.Option(names = "--log-in")
+    Path logFolder;
+
+    private Path log;
+
+    @Override
+    public Path errorLog() {
+      return log;
+    }
+
     @Override
     public Integer call() throws IOException {
+      if (logFolder != null) {
+        // As quantize does: the stack trace goes to the state folder, then the error on.
+        try {
+          return fail();
+        } catch (RuntimeException e) {
+          log = ErrorLog.write(logFolder, e);
+          throw e;
+        }
+      }
+      return fail();
+    }
+
+    private Integer fail() throws IOException {
       switch (how) {
         case "bug" -> throw new IllegalStateException("the cache lost a layer");
         case "bare-bug" -> throw new NullPointerException();
@@ -162,33 +184,45 @@ class InternalErrorsTest {
   }
 
   @Test
-  void quantizeKeepsTheStackTraceOfAnInternalErrorInTheStateFolder() throws IOException {
-    // A state file that this tool did not write (it writes each file whole): reading it is a bug.
+  void theStackTraceOfAnInternalErrorIsKeptInTheLogTheLineNames() throws IOException {
+    Path state = dir.resolve("q.partial");
+
+    Run broken = runWithFail("fail", "--log-in", state.toString(), "bug");
+
+    Path log = state.resolve(ErrorLog.FILE);
+    assertEquals(3, broken.status(), broken.err());
+    assertEquals(
+        "adaround fail: internal error: the cache lost a layer (details in " + log + ")" + NL,
+        broken.err());
+    String trace = Files.readString(log);
+    assertTrue(trace.startsWith("adaround internal error at "), trace);
+    assertTrue(trace.contains("java.lang.IllegalStateException: the cache lost a layer"), trace);
+    assertTrue(trace.contains("\tat " + Fail.class.getName()), trace);
+    try (var files = Files.list(state)) {
+      assertEquals(
+          List.of("error.log"),
+          files.map(f -> f.getFileName().toString()).toList(),
+          "the log is written whole, no temporary file is left");
+    }
+  }
+
+  @Test
+  void aDamagedRunStateIsTheUsersToDiscardAndForceStartsOver() throws IOException {
     Path out = dir.resolve("q");
     Path state = Files.createDirectories(dir.resolve("q.partial"));
     Files.writeString(state.resolve("state.json"), "{}");
 
-    Run broken = quantize(out, "--resume");
+    Run damaged = quantize(out, "--resume");
 
-    Path log = state.resolve(ErrorLog.FILE);
-    assertEquals(3, broken.status(), broken.err());
-    List<String> lines = broken.err().lines().toList();
-    String last = lines.get(lines.size() - 1);
-    assertTrue(last.startsWith("adaround quantize: internal error: "), broken.err());
-    assertTrue(last.endsWith(" (details in " + log + ")"), broken.err());
-    assertFalse(broken.err().contains("\tat "), "no stack trace without --verbose");
-    String trace = Files.readString(log);
-    assertTrue(trace.startsWith("adaround internal error at "), trace);
-    assertTrue(trace.contains("\tat io.github.adaround."), trace);
-    assertTrue(Files.notExists(out));
-    try (var files = Files.list(state)) {
-      assertEquals(
-          List.of("error.log", "state.json"),
-          files.map(f -> f.getFileName().toString()).sorted().toList(),
-          "the log is written whole, no temporary file is left");
-    }
+    assertEquals(1, damaged.status(), damaged.err());
+    assertEquals(
+        "adaround quantize: "
+            + state.toAbsolutePath().normalize().resolve("state.json")
+            + " is not a run state this tool wrote (damaged or edited); start again with --force"
+            + NL,
+        damaged.err().lines().filter(l -> l.startsWith("adaround")).findFirst().orElse("") + NL);
+    assertTrue(Files.notExists(state.resolve(ErrorLog.FILE)), "a user error writes no log");
 
-    // --force starts over; the finished run removes the state folder, log and all.
     Run again = quantize(out, "--force");
     assertEquals(0, again.status(), again.err());
     assertTrue(Files.notExists(state));

@@ -1,17 +1,9 @@
-package io.github.adaround.cli;
+package io.github.adaround.bench;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import io.github.adaround.bench.BenchCase;
-import io.github.adaround.bench.CallOverhead;
-import io.github.adaround.bench.CaseResult;
-import io.github.adaround.bench.MatMulPeak;
-import io.github.adaround.bench.ProductKernels;
 import io.github.adaround.bench.ProductKernels.KernelTimes;
-import io.github.adaround.bench.QuadraticStepBenchmark;
-import io.github.adaround.bench.StepBenchmark;
-import io.github.adaround.bench.TorchStep;
 import io.github.adaround.error.UserError;
 import io.github.adaround.tf.LayerThreads;
 import io.github.adaround.tf.OneDnn;
@@ -40,7 +32,7 @@ import picocli.CommandLine.Spec;
       "GFLOP/s count the forward product and the weight gradient (2x the forward FLOPs);"
           + " elementwise work is not counted."
     })
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
   private static final int PEAK_SIZE = 2048;
   private static final int PEAK_REPEATS = 7;
   private static final int WARM_UP = 20;
