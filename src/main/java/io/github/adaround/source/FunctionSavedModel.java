@@ -5,7 +5,9 @@ import io.github.adaround.tf.OpNames;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -65,13 +67,15 @@ final class FunctionSavedModel extends AbstractModelSource {
     }
     FunctionSavedModel model =
         new FunctionSavedModel(dir, bundle, signature, graph, new Session(graph));
+    List<String> variables = new ArrayList<>();
     Iterator<GraphOperation> ops = graph.operations();
     while (ops.hasNext()) {
       GraphOperation op = ops.next();
       if (op.type().equals("VarHandleOp")) {
-        model.loaded.copyTo(op.name(), model.flat);
+        variables.add(op.name());
       }
     }
+    model.loaded.copyTo(variables, model.flat);
     return model;
   }
 
