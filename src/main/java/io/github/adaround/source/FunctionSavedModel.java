@@ -59,14 +59,14 @@ final class FunctionSavedModel extends AbstractModelSource {
             signature.outputs().stream().map(OpNames::nodeOf).toList());
     Graph graph = new Graph();
     try {
-      graph.importGraphDef(inlined);
+      graph.importGraphDef(Placement.withoutDevices(inlined));
     } catch (RuntimeException e) {
       graph.close();
       throw new IllegalArgumentException(
           "the signature's functions cannot be inlined into one graph", e);
     }
     FunctionSavedModel model =
-        new FunctionSavedModel(dir, bundle, signature, graph, new Session(graph));
+        new FunctionSavedModel(dir, bundle, signature, graph, Placement.session(graph));
     List<String> variables = new ArrayList<>();
     Iterator<GraphOperation> ops = graph.operations();
     while (ops.hasNext()) {
