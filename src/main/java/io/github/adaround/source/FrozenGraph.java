@@ -65,12 +65,12 @@ final class FrozenGraph extends AbstractModelSource {
       Path file, GraphDef original, String input, List<String> outputs, long[] sampleShape) {
     Graph graph = new Graph();
     try {
-      graph.importGraphDef(FrozenWeights.asVariables(original));
+      graph.importGraphDef(Placement.withoutDevices(FrozenWeights.asVariables(original)));
     } catch (RuntimeException e) {
       graph.close();
       throw new UserError("the graph does not import into TensorFlow", e);
     }
-    Session session = new Session(graph);
+    Session session = Placement.session(graph);
     try {
       String in = withIndex(input);
       List<String> outs = outputs.stream().map(FrozenGraph::withIndex).toList();

@@ -6,7 +6,9 @@ import io.github.adaround.tf.OpNames;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -58,20 +60,22 @@ final class FunctionSavedModel extends AbstractModelSource {
             signature.outputs().stream().map(OpNames::nodeOf).toList());
     Graph graph = new Graph();
     try {
-      graph.importGraphDef(inlined);
+      graph.importGraphDef(Placement.withoutDevices(inlined));
     } catch (RuntimeException e) {
       graph.close();
       throw new UserError("the signature's functions cannot be inlined into one graph", e);
     }
     FunctionSavedModel model =
-        new FunctionSavedModel(dir, bundle, signature, graph, new Session(graph));
+        new FunctionSavedModel(dir, bundle, signature, graph, Placement.session(graph));
+    List<String> variables = new ArrayList<>();
     Iterator<GraphOperation> ops = graph.operations();
     while (ops.hasNext()) {
       GraphOperation op = ops.next();
       if (op.type().equals("VarHandleOp")) {
-        model.loaded.copyTo(op.name(), model.flat);
+        variables.add(op.name());
       }
     }
+    model.loaded.copyTo(variables, model.flat);
     return model;
   }
 

@@ -4,6 +4,7 @@ import io.github.adaround.error.UserError;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -71,6 +72,7 @@ public final class LiveGraph extends AbstractModelSource {
     Session copySession = new Session(copy);
     ChosenSignature signature = new ChosenSignature(inputTensor(), inputShape(), outputTensors());
     LiveGraph snapshot = new LiveGraph(copy, copySession, signature, true);
+    List<String> resourceVariables = new ArrayList<>();
     Iterator<GraphOperation> ops = graph().operations();
     while (ops.hasNext()) {
       GraphOperation op = ops.next();
@@ -79,9 +81,10 @@ public final class LiveGraph extends AbstractModelSource {
           VariableWriter.write(copySession, copy, op.name(), r.get(0));
         }
       } else if (op.type().equals("VarHandleOp")) {
-        resources.copyTo(op.name(), snapshot.resources);
+        resourceVariables.add(op.name());
       }
     }
+    resources.copyTo(resourceVariables, snapshot.resources);
     return snapshot;
   }
 

@@ -45,7 +45,11 @@ public final class SavedModels {
     }
     SavedModelBundle bundle;
     try {
-      bundle = SavedModelBundle.load(dir.toString(), SERVE);
+      bundle =
+          SavedModelBundle.loader(dir.toString())
+              .withTags(SERVE)
+              .withConfigProto(Placement.SOFT)
+              .load();
     } catch (TensorFlowException | IllegalArgumentException e) {
       String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
       throw new ModelException(

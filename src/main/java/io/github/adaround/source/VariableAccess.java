@@ -2,6 +2,7 @@ package io.github.adaround.source;
 
 import io.github.adaround.tf.TensorData;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -28,10 +29,24 @@ final class VariableAccess {
     this.session = session;
   }
 
-  /** Sets the variable {@code handle} of {@code target} to this graph's value of it. */
-  void copyTo(String handle, VariableAccess target) {
-    try (Result r = session.runner().fetch(readOf(handle)).run()) {
-      target.write(handle, r.get(0));
+  /**
+   * Sets the variables {@code handles} of {@code target} to this graph's values of them, in one run
+   * that reads them all and one that writes them all: each run of a graph that grew costs a pass
+   * over the whole graph, which for a large model is most of the time.
+   */
+  void copyTo(List<String> handles, VariableAccess target) {
+    if (handles.isEmpty()) {
+      return;
+    }
+    Session.Runner reads = session.runner();
+    handles.forEach(h -> reads.fetch(readOf(h)));
+    try (Result values = reads.run()) {
+      Session.Runner writes = target.session.runner();
+      for (int i = 0; i < handles.size(); i++) {
+        GraphOperation assign = target.assignOf(handles.get(i));
+        writes.feed(assign.input(1), values.get(i)).addTarget(assign);
+      }
+      writes.run().close();
     }
   }
 
@@ -56,23 +71,27 @@ final class VariableAccess {
 
   /** Sets the variable to {@code value}. */
   void write(String handle, Tensor value) {
-    GraphOperation assign =
-        assigns.computeIfAbsent(
-            handle,
-            h -> {
-              GraphOperation value0 =
-                  graph
-                      .opBuilder("Placeholder", scoped("value", h), graph.baseScope())
-                      .setAttr("dtype", dtypeOf(h))
-                      .build();
-              return graph
-                  .opBuilder("AssignVariableOp", scoped("assign", h), graph.baseScope())
-                  .addInput(handleOf(h))
-                  .addInput(value0.output(0))
+    GraphOperation assign = assignOf(handle);
+    session.runner().feed(assign.input(1), value).addTarget(assign).run().close();
+  }
+
+  /** The op that assigns its input 1 to the variable {@code handle}. */
+  private GraphOperation assignOf(String handle) {
+    return assigns.computeIfAbsent(
+        handle,
+        h -> {
+          GraphOperation value0 =
+              graph
+                  .opBuilder("Placeholder", scoped("value", h), graph.baseScope())
                   .setAttr("dtype", dtypeOf(h))
                   .build();
-            });
-    session.runner().feed(assign.input(1), value).addTarget(assign).run().close();
+          return graph
+              .opBuilder("AssignVariableOp", scoped("assign", h), graph.baseScope())
+              .addInput(handleOf(h))
+              .addInput(value0.output(0))
+              .setAttr("dtype", dtypeOf(h))
+              .build();
+        });
   }
 
   private Output<?> handleOf(String handle) {
