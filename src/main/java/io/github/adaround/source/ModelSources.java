@@ -5,6 +5,7 @@ import io.github.adaround.error.UserError;
 import io.github.adaround.graph.Dependencies;
 import io.github.adaround.graph.FunctionLibrary;
 import io.github.adaround.graph.LayerInspector;
+import io.github.adaround.guard.OpSafety;
 import io.github.adaround.tf.OpNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,8 +33,8 @@ public final class ModelSources {
 
   /**
    * Opens the SavedModel in {@code dir} for its signature {@code signature}, after {@link
-   * io.github.adaround.source.OpSafety}: a TF2 SavedModel when the signature calls functions, else
-   * a flat one.
+   * io.github.adaround.guard.OpSafety}: a TF2 SavedModel when the signature calls functions, else a
+   * flat one.
    *
    * @throws ModelException when the folder is no loadable, safe SavedModel, holds no layer op at
    *     all (checked before the signature), has no such signature or its functions cannot be
@@ -84,7 +85,7 @@ public final class ModelSources {
 
   /**
    * Opens the frozen {@code GraphDef} in {@code file}, fed at {@code input} and read at {@code
-   * outputs}, after {@link io.github.adaround.source.OpSafety#checkGraph}.
+   * outputs}, after {@link io.github.adaround.guard.OpSafety#checkGraph}.
    *
    * @param sampleShape one sample's shape for the input dimensions the graph leaves unknown, or
    *     null

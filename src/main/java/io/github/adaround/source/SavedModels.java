@@ -1,6 +1,7 @@
 package io.github.adaround.source;
 
 import io.github.adaround.error.ModelException;
+import io.github.adaround.guard.OpSafety;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -35,7 +36,7 @@ public final class SavedModels {
    * @throws ModelException when the folder is missing or is not a loadable, safe SavedModel
    */
   public static SavedModelBundle load(Path dir, Set<String> allowedOps) throws ModelException {
-    OpSafety.check(dir, allowedOps);
+    OpSafety.check(dir, SERVE, allowedOps);
     if (!Files.isDirectory(dir)) {
       throw new ModelException(dir, "no such folder");
     }

@@ -1,4 +1,4 @@
-package io.github.adaround.source;
+package io.github.adaround.guard;
 
 import io.github.adaround.error.ModelException;
 import io.github.adaround.graph.FunctionLibrary;
@@ -37,7 +37,7 @@ import org.tensorflow.proto.TensorInfo;
  * function passes when it holds only what a saver holds ({@link #SAVER_OPS}) and nothing a
  * signature or init op runs reaches it.
  */
-final class OpSafety {
+public final class OpSafety {
 
   /** Op types that touch files, processes or the network. */
   public static final Set<String> UNSAFE =
@@ -150,15 +150,15 @@ final class OpSafety {
   private OpSafety() {}
 
   /**
-   * Refuses the model in {@code dir} if its {@code serve} graph reaches an unsafe op that is not in
-   * {@code allowed}: from its signatures and init ops, through the functions they call; in a saver
-   * function (one the saver def calls), anything that a saver does not hold; in any other function
-   * of the library, an unsafe op.
+   * Refuses the model in {@code dir} if its meta graph of tag {@code tag} reaches an unsafe op that
+   * is not in {@code allowed}: from its signatures and init ops, through the functions they call;
+   * in a saver function (one the saver def calls), anything that a saver does not hold; in any
+   * other function of the library, an unsafe op.
    *
    * @throws ModelException naming the unsafe ops, or when {@code saved_model.pb} is unreadable
    */
-  public static void check(Path dir, Set<String> allowed) throws ModelException {
-    MetaGraphDef graph = serveGraph(dir);
+  public static void check(Path dir, String tag, Set<String> allowed) throws ModelException {
+    MetaGraphDef graph = taggedGraph(dir, tag);
     FunctionLibrary library = new FunctionLibrary(graph.getGraphDef().getLibrary());
     Set<String> refused = new TreeSet<>();
     Set<String> reachedFunctions = new HashSet<>();
@@ -296,7 +296,7 @@ final class OpSafety {
     return called;
   }
 
-  private static MetaGraphDef serveGraph(Path dir) throws ModelException {
+  private static MetaGraphDef taggedGraph(Path dir, String tag) throws ModelException {
     Path file = dir.resolve("saved_model.pb");
     if (!Files.isDirectory(dir)) {
       throw new ModelException(dir, "no such folder");
@@ -312,8 +312,8 @@ final class OpSafety {
           dir, "saved_model.pb is corrupt or unreadable (" + e.getMessage() + ")");
     }
     return model.getMetaGraphsList().stream()
-        .filter(m -> m.getMetaInfoDef().getTagsList().contains(SavedModels.SERVE))
+        .filter(m -> m.getMetaInfoDef().getTagsList().contains(tag))
         .findFirst()
-        .orElseThrow(() -> new ModelException(dir, "no meta graph with tag 'serve'"));
+        .orElseThrow(() -> new ModelException(dir, "no meta graph with tag '" + tag + "'"));
   }
 }

@@ -1,4 +1,4 @@
-package io.github.adaround.source;
+package io.github.adaround.guard;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.error.ModelException;
+import io.github.adaround.source.SavedModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class OpSafetyTest {
             + ": refusing to run ops that touch files, processes or the network: ReadFile (steal)"
             + " (allow one with --allow-op NAME)",
         e.getMessage());
-    assertDoesNotThrow(() -> OpSafety.check(model, Set.of("ReadFile")));
+    assertDoesNotThrow(() -> OpSafety.check(model, "serve", Set.of("ReadFile")));
   }
 
   private static final Path KERAS =
@@ -94,7 +95,7 @@ class OpSafetyTest {
 
   @Test
   void aKerasModelsOwnSaverFunctionsPass() {
-    assertDoesNotThrow(() -> OpSafety.check(KERAS, Set.of()));
+    assertDoesNotThrow(() -> OpSafety.check(KERAS, "serve", Set.of()));
   }
 
   @Test
@@ -124,7 +125,8 @@ class OpSafetyTest {
                   .build();
             });
 
-    ModelException e = assertThrows(ModelException.class, () -> OpSafety.check(model, Set.of()));
+    ModelException e =
+        assertThrows(ModelException.class, () -> OpSafety.check(model, "serve", Set.of()));
     assertEquals(
         model
             + ": refusing a saver function that holds ops no saver holds: MatMul ("
@@ -147,7 +149,8 @@ class OpSafetyTest {
               return graph.toBuilder().putSignatureDef("leak", leak).build();
             });
 
-    ModelException e = assertThrows(ModelException.class, () -> OpSafety.check(model, Set.of()));
+    ModelException e =
+        assertThrows(ModelException.class, () -> OpSafety.check(model, "serve", Set.of()));
     assertTrue(e.getMessage().contains("SaveV2 ("), e.getMessage());
     assertTrue(e.getMessage().contains("MergeV2Checkpoints ("), e.getMessage());
   }
@@ -166,13 +169,15 @@ class OpSafetyTest {
               return graph.toBuilder().putCollectionDef("saved_model_main_op", init).build();
             });
 
-    ModelException e = assertThrows(ModelException.class, () -> OpSafety.check(model, Set.of()));
+    ModelException e =
+        assertThrows(ModelException.class, () -> OpSafety.check(model, "serve", Set.of()));
     assertTrue(e.getMessage().contains("RestoreV2 ("), e.getMessage());
   }
 
   @Test
   void theBundledModelIsSafe() {
-    assertDoesNotThrow(() -> OpSafety.check(Path.of("models", "fashion-mnist-cnn"), Set.of()));
+    assertDoesNotThrow(
+        () -> OpSafety.check(Path.of("models", "fashion-mnist-cnn"), "serve", Set.of()));
   }
 
   @Test
