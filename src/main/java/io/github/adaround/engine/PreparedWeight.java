@@ -11,7 +11,9 @@ import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.rebuild.BatchNormFolding;
 import io.github.adaround.rebuild.BatchNormValues;
 import io.github.adaround.rebuild.LayerRebuilder;
+import io.github.adaround.rebuild.WeightChannels;
 import io.github.adaround.train.LayerFunction;
+import java.util.Arrays;
 import org.tensorflow.GraphOperation;
 
 /**
@@ -22,6 +24,7 @@ import org.tensorflow.GraphOperation;
  * @param scale the grid's scales, or null where the graph's min-max observer chooses them
  * @param function the rebuilt layer (its QDrop input when there is one)
  * @param qdrop the layer's QDrop input, or null
+ * @param note why the grid is per tensor although per channel was asked, or null
  */
 record PreparedWeight(
     float[] weight,
@@ -29,7 +32,8 @@ record PreparedWeight(
     QuantSpec spec,
     float[] scale,
     LayerFunction function,
-    QDropInput qdrop) {
+    QDropInput qdrop,
+    String note) {
 
   /**
    * Layer {@code index} of the run, {@code op} in the FP graph, prepared.
@@ -49,14 +53,26 @@ record PreparedWeight(
     float[] bias = layer.bias() == null ? null : run.fp().read(layer.bias());
     BatchNormValues batchNorm = batchNormOf(run.fp(), layer, op);
     if (folds(config, layer)) {
-      BatchNormFolding.Folded folded = BatchNormFolding.fold(op, shape, weight, bias, batchNorm);
+      BatchNormFolding.Folded folded =
+          BatchNormFolding.fold(op, layer.kernel(), weight, bias, batchNorm);
       weight = folded.weight();
       bias = folded.bias();
       batchNorm = null;
     }
     QuantSpec spec = QuantSpec.signed(config.weights().bits());
+    String note = null;
     if (config.weights().perChannel()) {
-      spec = spec.perChannel(LayerRebuilder.channelAxes(op));
+      int[] axes = WeightChannels.axes(op, layer);
+      if (axes != null) {
+        spec = spec.perChannel(axes);
+      } else {
+        note =
+            "per tensor: the layer's output channels are no axis of its weight of shape "
+                + Arrays.toString(shape)
+                + " (read as "
+                + Arrays.toString(layer.kernel())
+                + ")";
+      }
     }
     // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale =
@@ -69,7 +85,7 @@ record PreparedWeight(
           run.simulated().quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
       function = qdrop;
     }
-    return new PreparedWeight(weight, bias, spec, scale, function, qdrop);
+    return new PreparedWeight(weight, bias, spec, scale, function, qdrop, note);
   }
 
   /** Whether the layer's batch norm is folded into its weight and bias. */
@@ -82,7 +98,7 @@ record PreparedWeight(
     GraphOperation op = fp.graph().operationOrThrow(layer.name());
     return BatchNormFolding.fold(
             op,
-            layer.shape(),
+            layer.kernel(),
             fp.read(layer.weight()),
             layer.bias() == null ? null : fp.read(layer.bias()),
             batchNormOf(fp, layer, op))
@@ -96,7 +112,7 @@ record PreparedWeight(
         : BatchNormValues.of(
             fp.source().session(),
             layer.batchNorm(),
-            LayerRebuilder.channels(op, layer.shape()),
+            LayerRebuilder.channels(op, layer.kernel()),
             layer.name());
   }
 }
