@@ -1,0 +1,83 @@
+package io.github.adaround.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.adaround.source.ModelSource;
+import io.github.adaround.source.ModelSources;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Layers whose weights are read through shape ops, Conv2DTranspose, and the layer ops that are not
+ * quantized, found in frozen graphs built with TF-Java.
+ */
+class ShapeOpLayersTest {
+  @TempDir Path dir;
+
+  private static ModelSource open(Path file) throws Exception {
+    return ModelSources.openFrozen(
+        file, ShapeOpModels.INPUT, List.of(ShapeOpModels.OUTPUT), null, Set.of());
+  }
+
+  @Test
+  void conv1dTensordotAndAFlatConstantAreFoundOnTheirStoredWeights() throws Exception {
+    try (ModelSource source = open(ShapeOpModels.conv1dAndTensordot(dir.resolve("c.pb")))) {
+      List<QuantizableLayer> layers =
+          LayerInspector.inspect(source.graph(), source.outputTensors());
+      assertEquals(3, layers.size(), layers.toString());
+      QuantizableLayer conv = layers.get(0);
+      assertEquals("conv1d_Conv2D", conv.name());
+      assertEquals("conv1d_kernel", conv.weight());
+      assertArrayEquals(new long[] {3, 3, 4}, conv.shape());
+      assertArrayEquals(new long[] {1, 3, 3, 4}, conv.kernel());
+      assertEquals("conv1d_bias", conv.bias());
+      assertEquals("Relu", conv.activation());
+      assertEquals("conv1d_ExpandDims:0", conv.input());
+      QuantizableLayer dense = layers.get(1);
+      assertEquals("dense_kernel", dense.weight());
+      assertArrayEquals(new long[] {4, 5}, dense.kernel());
+      QuantizableLayer flat = layers.get(2);
+      assertEquals("flat_weights", flat.weight());
+      assertArrayEquals(new long[] {120}, flat.shape());
+      assertArrayEquals(new long[] {40, 3}, flat.kernel());
+      assertEquals(List.of(), LayerInspector.notQuantized(source.graph(), source.outputTensors()));
+    }
+  }
+
+  @Test
+  void aConv2dTransposeIsFoundAndAConv3dIsListedAsUnsupported() throws Exception {
+    try (ModelSource source = open(ShapeOpModels.transposeAndConv3d(dir.resolve("t.pb")))) {
+      List<QuantizableLayer> layers =
+          LayerInspector.inspect(source.graph(), source.outputTensors());
+      assertEquals(
+          List.of("deconv_conv2d_transpose", "head_MatMul"),
+          layers.stream().map(QuantizableLayer::name).toList());
+      assertEquals("Conv2DBackpropInput", layers.get(0).op());
+      assertEquals("x:0", layers.get(0).input());
+      assertEquals("deconv_bias", layers.get(0).bias());
+      assertEquals(
+          List.of(new NotQuantized("conv3d_Conv3D", "Conv3D", "unsupported op")),
+          LayerInspector.notQuantized(source.graph(), source.outputTensors()));
+    }
+  }
+
+  @Test
+  void aLayerInsideAWhileLoopIsListedAndNotFound() throws Exception {
+    try (ModelSource source = open(ShapeOpModels.whileLoop(dir.resolve("w.pb")))) {
+      List<QuantizableLayer> layers =
+          LayerInspector.inspect(source.graph(), source.outputTensors());
+      assertEquals(
+          List.of("pre_MatMul", "post_MatMul"),
+          layers.stream().map(QuantizableLayer::name).toList());
+      List<NotQuantized> skipped =
+          LayerInspector.notQuantized(source.graph(), source.outputTensors());
+      assertEquals(1, skipped.size(), skipped.toString());
+      assertEquals("MatMul", skipped.get(0).op());
+      assertEquals("inside a while loop", skipped.get(0).reason());
+    }
+  }
+}
