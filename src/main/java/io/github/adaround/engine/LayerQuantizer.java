@@ -151,7 +151,7 @@ final class LayerQuantizer {
 
   /** The training graph of the layer, initialised. */
   private Training build(Ops tf, Session session, LayerCaches caches, PreparedWeight p) {
-    Operand<TFloat32> w = tf.constant(Shape.of(shape), DataBuffers.of(p.weight(), true, false));
+    Operand<TFloat32> w = tf.constant(Shape.of(p.shape()), DataBuffers.of(p.weight(), true, false));
     AdaroundLayerGraph graph =
         AdaroundLayerGraph.createWithScale(
             tf,

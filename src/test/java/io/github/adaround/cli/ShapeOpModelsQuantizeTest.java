@@ -120,8 +120,8 @@ class ShapeOpModelsQuantizeTest {
     assertEquals(4, layers.get(0).getAsJsonObject().get("channels").getAsInt(), "Conv1D");
     assertEquals(5, layers.get(1).getAsJsonObject().get("channels").getAsInt(), "Tensordot");
     JsonObject flat = layers.get(2).getAsJsonObject();
-    assertEquals(1, flat.get("channels").getAsInt(), "the flat constant is per tensor");
-    assertTrue(flat.get("note").getAsString().startsWith("per tensor: "), flat.toString());
+    assertEquals(3, flat.get("channels").getAsInt(), "the flat constant, per kernel channel");
+    assertTrue(flat.get("note").getAsString().startsWith("per channel of the kernel [40, 3]"));
     assertTrue(
         layers.get(0).getAsJsonObject().get("recon_error_adaround").getAsDouble() > 0,
         "the Conv1D learnt from data");
