@@ -80,4 +80,34 @@ class ShapeOpLayersTest {
       assertEquals("inside a while loop", skipped.get(0).reason());
     }
   }
+
+  /**
+   * The face-landmark net (a TF1 SavedModel under another tag, without signatures, its weights flat
+   * constants reshaped into kernels), its graph read as a frozen graph: every layer is found on its
+   * flat constant.
+   */
+  @Test
+  void theFaceLandmarkNetsFlatConstantsAreItsWeights() throws Exception {
+    Path model = Path.of("src/test/resources/models/face-landmarks-const-tf1/saved_model.pb");
+    Path frozen = dir.resolve("face.pb");
+    java.nio.file.Files.write(
+        frozen,
+        org.tensorflow.proto.SavedModel.parseFrom(java.nio.file.Files.readAllBytes(model))
+            .getMetaGraphs(0)
+            .getGraphDef()
+            .toByteArray());
+    try (ModelSource source =
+        ModelSources.openFrozen(frozen, "input", List.of("output"), null, Set.of())) {
+      List<QuantizableLayer> layers =
+          LayerInspector.inspect(source.graph(), source.outputTensors());
+      assertEquals(32, layers.size());
+      assertEquals(15, layers.stream().filter(l -> l.op().equals("DepthwiseConv2dNative")).count());
+      assertEquals(16, layers.stream().filter(l -> l.op().equals("Conv2D")).count());
+      for (QuantizableLayer layer : layers) {
+        assertEquals(1, layer.shape().length, layer.toString());
+        assertEquals(layer.op().equals("MatMul") ? 2 : 4, layer.kernel().length);
+      }
+      assertEquals(List.of(), LayerInspector.notQuantized(source.graph(), source.outputTensors()));
+    }
+  }
 }
