@@ -2,14 +2,25 @@ package io.github.adaround.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.ConcreteFunction;
+import org.tensorflow.Graph;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Layers whose weights are read through shape ops, Conv2DTranspose, and the layer ops that are not
@@ -90,9 +101,9 @@ class ShapeOpLayersTest {
   void theFaceLandmarkNetsFlatConstantsAreItsWeights() throws Exception {
     Path model = Path.of("src/test/resources/models/face-landmarks-const-tf1/saved_model.pb");
     Path frozen = dir.resolve("face.pb");
-    java.nio.file.Files.write(
+    Files.write(
         frozen,
-        org.tensorflow.proto.SavedModel.parseFrom(java.nio.file.Files.readAllBytes(model))
+        SavedModel.parseFrom(Files.readAllBytes(model))
             .getMetaGraphs(0)
             .getGraphDef()
             .toByteArray());
@@ -108,6 +119,47 @@ class ShapeOpLayersTest {
         assertEquals(layer.op().equals("MatMul") ? 2 : 4, layer.kernel().length);
       }
       assertEquals(List.of(), LayerInspector.notQuantized(source.graph(), source.outputTensors()));
+    }
+  }
+
+  /** A MatMul in the body function of a {@code StatelessWhile} is listed, named under the loop. */
+  @Test
+  void aLayerInAWhileBodyFunctionIsListed() {
+    try (Graph graph = new org.tensorflow.Graph()) {
+      Ops tf = Ops.create(graph);
+      ConcreteFunction cond =
+          ConcreteFunction.create(
+              b -> {
+                var i = b.placeholder(TInt32.class);
+                var h = b.placeholder(TFloat32.class);
+                return Signature.builder()
+                    .input("i", i)
+                    .input("h", h)
+                    .output("c", b.math.less(i, b.constant(3)))
+                    .build();
+              });
+      ConcreteFunction body =
+          ConcreteFunction.create(
+              b -> {
+                var i = b.placeholder(TInt32.class);
+                var h = b.placeholder(TFloat32.class);
+                var w = b.constant(new float[][] {{1, 0}, {0, 1}});
+                return Signature.builder()
+                    .input("i", i)
+                    .input("h", h)
+                    .output("i2", b.math.add(i, b.constant(1)))
+                    .output("h2", b.withName("dense").linalg.matMul(h, w))
+                    .build();
+              });
+      var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 2)));
+      var loop = tf.withName("loop").statelessWhile(List.of(tf.constant(0), x), cond, body);
+      tf.withName("y").identity(loop.output().get(1));
+
+      List<NotQuantized> skipped = LayerInspector.notQuantized(graph, List.of("y:0"));
+      assertEquals(1, skipped.size(), skipped.toString());
+      assertEquals("MatMul", skipped.get(0).op());
+      assertTrue(skipped.get(0).name().startsWith("loop/"), skipped.toString());
+      assertTrue(skipped.get(0).reason().startsWith("inside a while loop"), skipped.toString());
     }
   }
 }
