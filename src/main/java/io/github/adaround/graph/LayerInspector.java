@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,17 +20,17 @@ import org.tensorflow.proto.DataType;
 /**
  * Finds the quantizable layers of a flat graph (TF-Java exports, TF1 SavedModels, TF2 SavedModels
  * with their functions inlined) that a signature's outputs depend on: each {@code Conv2D}, {@code
- * DepthwiseConv2dNative} and {@code MatMul} whose weight (second operand) is a float32 variable,
- * read directly or through {@code Identity}, {@code ReadVariableOp} or {@code Cast}. For each it
- * with the weight also read through shape ops ({@code ExpandDims}, {@code Reshape}, {@code
- * Squeeze}, as Keras' Conv1D and Tensordot and frozen graphs of flat constants do), and each {@code
- * Conv2DBackpropInput} (Conv2DTranspose) on its filter. Layer ops inside while loops are left out
- * ({@link #notQuantized} lists them, with the other layer ops that are not quantized). For each it
- * reports the bias added right after it (after the {@code Squeeze} of a Conv1D) ({@code BiasAdd},
- * or {@code Add}/{@code AddV2} of a 1-D variable), an inference batch norm after that ({@link
- * BatchNorm}) and the activation that then follows, each when the only reader of what comes before
- * is one. Layers come in topological graph order; a weight that several layer ops read is reported
- * once, at the first, with the others named in {@link QuantizableLayer#alsoReadBy()}.
+ * DepthwiseConv2dNative}, {@code MatMul} and {@code Conv2DBackpropInput} (Conv2DTranspose) whose
+ * weight (second operand; a Conv2DBackpropInput's filter) is a float32 variable, read directly or
+ * through {@code Identity}, {@code ReadVariableOp} or {@code Cast}, and through shape ops ({@code
+ * ExpandDims}, {@code Reshape}, {@code Squeeze}) as Keras' Conv1D and Tensordot and frozen graphs
+ * of flat constants read it. Layer ops inside while loops are left out; {@link #notQuantized} lists
+ * them with the other layer ops that are not quantized, and why. For each layer it reports the bias
+ * added right after it (after a Conv1D's {@code Squeeze}): a {@code BiasAdd}, or an {@code
+ * Add}/{@code AddV2} of a 1-D variable; an inference batch norm after that ({@link BatchNorm}) and
+ * the activation that then follows, each when the only reader of what comes before is one. Layers
+ * come in topological graph order; a weight that several layer ops read is reported once, at the
+ * first, with the others named in {@link QuantizableLayer#alsoReadBy()}.
  */
 public final class LayerInspector {
   /** Op types whose weights the quantizer rounds. */
@@ -168,7 +169,7 @@ public final class LayerInspector {
         skipped.add(new NotQuantized(op.name(), op.type(), reason));
       }
     }
-    Set<String> layerOps = new java.util.HashSet<>(LAYER_OPS);
+    Set<String> layerOps = new HashSet<>(LAYER_OPS);
     layerOps.addAll(UNSUPPORTED);
     skipped.addAll(LoopFrames.inBodies(graph, needed, layerOps));
     return skipped;
