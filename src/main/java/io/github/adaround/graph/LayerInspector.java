@@ -208,7 +208,9 @@ public final class LayerInspector {
       return new Weight(
           null,
           null,
-          "weight is not a float variable or constant (it comes from " + op.type() + ")");
+          "weight is not a float variable or a frozen graph's constant (it comes from "
+              + op.type()
+              + ")");
     }
     if (layer.type().equals("Conv2DBackpropInput")) {
       Shape out = layer.output(0).shape();
