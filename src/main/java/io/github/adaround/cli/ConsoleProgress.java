@@ -2,6 +2,7 @@ package io.github.adaround.cli;
 
 import io.github.adaround.engine.EngineListener;
 import io.github.adaround.export.LayerReport;
+import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.LossReport;
 
@@ -29,6 +30,11 @@ final class ConsoleProgress implements EngineListener {
             "rec %.3g reg %.3g beta %.1f",
             report.reconstruction(), report.regularization(), report.beta()));
     lastIteration = report.iteration();
+  }
+
+  @Override
+  public void notQuantized(NotQuantized skipped) {
+    System.err.println(skipped.line());
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.adaround.graph.LayerInspector;
+import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
@@ -25,12 +26,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Lists the quantizable layers of a SavedModel or frozen GraphDef in graph order: each"
-          + " Conv2D, DepthwiseConv2dNative and MatMul whose weight is a variable (or constant),"
+          + " Conv2D, DepthwiseConv2dNative, Conv2DBackpropInput and MatMul whose weight is a"
+          + " variable (or constant), read directly or through shape ops,"
           + " with the weight's name and shape, the bias added after it, the inference batch norm"
           + " after that and the activation that follows.",
       "Only the layers that the signature's outputs depend on; in TF2/Keras SavedModels, the"
           + " layers inside the functions the signature calls. A weight that several layer ops"
-          + " read is listed once."
+          + " read is listed once. Then the layer ops that are not quantized, with the reason"
+          + " (unsupported op, inside a while loop, weight not a variable or constant)."
     })
 final class InspectCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -57,24 +60,33 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<QuantizableLayer> layers;
+    List<NotQuantized> skipped;
     try (ModelSource source =
         frozenGraph.frozen(model)
             ? frozenGraph.open(model, null, Set.of())
             : ModelSources.open(model, signature, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
+      skipped = LayerInspector.notQuantized(source.graph(), source.outputTensors());
     }
     if (layers.isEmpty()) {
       spec.commandLine().getErr().println(model + ": no quantizable layers found");
     }
     if (json) {
-      spec.commandLine().getOut().println(toJson(layers));
+      spec.commandLine().getOut().println(toJson(layers, skipped));
     } else {
       printTable(spec.commandLine().getOut(), layers);
+      if (!skipped.isEmpty()) {
+        spec.commandLine().getOut().println();
+        spec.commandLine().getOut().println("NOT QUANTIZED");
+        for (NotQuantized n : skipped) {
+          spec.commandLine().getOut().println(n.name() + " (" + n.op() + "): " + n.reason());
+        }
+      }
     }
     return 0;
   }
 
-  private static String toJson(List<QuantizableLayer> layers) {
+  private static String toJson(List<QuantizableLayer> layers, List<NotQuantized> skipped) {
     JsonArray array = new JsonArray();
     for (QuantizableLayer layer : layers) {
       JsonObject o = new JsonObject();
@@ -84,6 +96,11 @@ final class InspectCommand implements Callable<Integer> {
       JsonArray shape = new JsonArray();
       Arrays.stream(layer.shape()).forEach(shape::add);
       o.add("shape", shape);
+      if (layer.reshaped()) {
+        JsonArray kernel = new JsonArray();
+        Arrays.stream(layer.kernel()).forEach(kernel::add);
+        o.add("read_as", kernel);
+      }
       o.addProperty("bias", layer.bias());
       o.addProperty(
           "batch_norm",
@@ -99,6 +116,15 @@ final class InspectCommand implements Callable<Integer> {
     }
     JsonObject root = new JsonObject();
     root.add("layers", array);
+    JsonArray notQuantized = new JsonArray();
+    for (NotQuantized n : skipped) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", n.name());
+      o.addProperty("op", n.op());
+      o.addProperty("reason", n.reason());
+      notQuantized.add(o);
+    }
+    root.add("not_quantized", notQuantized);
     return new GsonBuilder().serializeNulls().create().toJson(root);
   }
 

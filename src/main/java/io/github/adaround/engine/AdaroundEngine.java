@@ -127,6 +127,7 @@ public final class AdaroundEngine {
           config,
           calibration.count(),
           layers,
+          LayerInspector.notQuantized(fp.graph(), fp.source().outputTensors()),
           reports,
           ranges);
       return reports;
@@ -196,6 +197,8 @@ public final class AdaroundEngine {
       throw new UserError("calibration data must be whole samples of shape " + fp.sampleShape());
     }
     List<QuantizableLayer> layers = LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
+    LayerInspector.notQuantized(fp.graph(), fp.source().outputTensors())
+        .forEach(listener::notQuantized);
     if (layers.isEmpty()) {
       throw new IllegalStateException(
           ModelSources.NO_LAYERS + " on the path of the model's outputs");

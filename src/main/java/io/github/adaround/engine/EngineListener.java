@@ -1,6 +1,7 @@
 package io.github.adaround.engine;
 
 import io.github.adaround.export.LayerReport;
+import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.LossReport;
 
@@ -30,6 +31,9 @@ public interface EngineListener {
 
   /** The layer is done and written into the model. */
   void layerFinished(LayerReport report);
+
+  /** A layer op on the outputs' path is left as it is, for {@code skipped}'s reason. */
+  default void notQuantized(NotQuantized skipped) {}
 
   /** Layer {@code index} of {@code count} was taken from an unfinished run's state. */
   void layerRestored(int index, int count, LayerReport report);

@@ -73,7 +73,7 @@ final class LayerQuantizer {
   LayerReport quantize(TrainingListener heard) {
     long start = System.nanoTime();
     PreparedWeight p = PreparedWeight.of(run, index, layer, op);
-    PatchLayout patches = LayerRebuilder.patchLayout(op, shape);
+    PatchLayout patches = LayerRebuilder.patchLayout(op, layer.kernel());
     try (LayerCaches caches = caches();
         Graph graph = new Graph();
         Session session =
@@ -85,7 +85,7 @@ final class LayerQuantizer {
       Training t = build(Ops.create(graph), session, caches, p);
       float[] nearest = fetch(session, t.graph().quantizer().nearestOutput());
       PatchLayout quadratic =
-          p.qdrop() == null && layer.batchNorm() == null
+          p.qdrop() == null && layer.batchNorm() == null && !layer.reshaped()
               ? quadraticLayout(caches.targets().sampleShape())
               : null;
       LayerTraining trained = config.nearest() ? LayerTraining.NONE : train(t, p, quadratic, heard);
@@ -103,7 +103,7 @@ final class LayerQuantizer {
           new LayerReport.Layer(layer.name(), layer.op(), layer.weight(), shape),
           grid,
           measured,
-          rounding(trained, kept, quadratic != null),
+          rounding(trained, kept, quadratic != null, p.note()),
           (System.nanoTime() - start) / 1e9);
     }
   }
@@ -127,14 +127,18 @@ final class LayerQuantizer {
 
   /** What was learnt ({@code trained}) and exported ({@code kept}). */
   private static LayerReport.Rounding rounding(
-      LayerTraining trained, LayerTraining kept, boolean quadratic) {
+      LayerTraining trained, LayerTraining kept, boolean quadratic, String gridNote) {
     boolean adaround = kept.learnt();
+    String note =
+        gridNote == null
+            ? kept.note()
+            : kept.note() == null ? gridNote : gridNote + "; " + kept.note();
     return new LayerReport.Rounding(
         adaround ? "adaround" : "nearest",
         quadratic ? "quadratic" : "minibatch",
         trained.result() == null ? 0 : trained.result().softShare(),
         adaround ? trained.result().changedFromNearest() : 0,
-        kept.note());
+        note);
   }
 
   /** The layer's cached inputs and FP outputs, from the simulated model when there is one. */
@@ -147,7 +151,7 @@ final class LayerQuantizer {
 
   /** The training graph of the layer, initialised. */
   private Training build(Ops tf, Session session, LayerCaches caches, PreparedWeight p) {
-    Operand<TFloat32> w = tf.constant(Shape.of(shape), DataBuffers.of(p.weight(), true, false));
+    Operand<TFloat32> w = tf.constant(Shape.of(p.shape()), DataBuffers.of(p.weight(), true, false));
     AdaroundLayerGraph graph =
         AdaroundLayerGraph.createWithScale(
             tf,

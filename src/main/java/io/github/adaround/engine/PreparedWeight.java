@@ -3,6 +3,7 @@ package io.github.adaround.engine;
 import io.github.adaround.activation.QDropInput;
 import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.config.Storage;
 import io.github.adaround.error.UserError;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quant.Grid;
@@ -11,25 +12,32 @@ import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.rebuild.BatchNormFolding;
 import io.github.adaround.rebuild.BatchNormValues;
 import io.github.adaround.rebuild.LayerRebuilder;
+import io.github.adaround.rebuild.WeightChannels;
 import io.github.adaround.train.LayerFunction;
+import java.util.Arrays;
 import org.tensorflow.GraphOperation;
 
 /**
  * A layer's weight as it is quantized: the FP weight and bias, with the batch norm folded in when
  * asked, its grid and the layer's function as the training graph computes it.
  *
+ * @param shape the shape the weight is quantized in: its own, or for a flat weight reshaped into a
+ *     kernel (whose output channels are no axis of it) and a per-channel grid, the kernel's
  * @param spec the grid: bits, per tensor or per channel
  * @param scale the grid's scales, or null where the graph's min-max observer chooses them
  * @param function the rebuilt layer (its QDrop input when there is one)
  * @param qdrop the layer's QDrop input, or null
+ * @param note why the grid is per tensor although per channel was asked, or null
  */
 record PreparedWeight(
     float[] weight,
+    long[] shape,
     float[] bias,
     QuantSpec spec,
     float[] scale,
     LayerFunction function,
-    QDropInput qdrop) {
+    QDropInput qdrop,
+    String note) {
 
   /**
    * Layer {@code index} of the run, {@code op} in the FP graph, prepared.
@@ -49,18 +57,42 @@ record PreparedWeight(
     float[] bias = layer.bias() == null ? null : run.fp().read(layer.bias());
     BatchNormValues batchNorm = batchNormOf(run.fp(), layer, op);
     if (folds(config, layer)) {
-      BatchNormFolding.Folded folded = BatchNormFolding.fold(op, shape, weight, bias, batchNorm);
+      BatchNormFolding.Folded folded =
+          BatchNormFolding.fold(op, layer.kernel(), weight, bias, batchNorm);
       weight = folded.weight();
       bias = folded.bias();
       batchNorm = null;
     }
     QuantSpec spec = QuantSpec.signed(config.weights().bits());
+    String note = null;
+    long[] gridShape = shape;
     if (config.weights().perChannel()) {
-      spec = spec.perChannel(LayerRebuilder.channelAxes(op));
+      int[] axes = WeightChannels.axes(op, layer);
+      if (axes != null) {
+        spec = spec.perChannel(axes);
+      } else if (config.output().storage() != Storage.CODES) {
+        // A flat weight reshaped into a kernel: its grid is over the kernel's output channels,
+        // the same values in the same order.
+        gridShape = layer.kernel();
+        spec = spec.perChannel(LayerRebuilder.channelAxes(op));
+        note =
+            "per channel of the kernel "
+                + Arrays.toString(gridShape)
+                + " that the layer reads its weight of shape "
+                + Arrays.toString(shape)
+                + " as";
+      } else {
+        note =
+            "per tensor: the layer's output channels are no axis of its weight of shape "
+                + Arrays.toString(shape)
+                + " (read as "
+                + Arrays.toString(layer.kernel())
+                + ")";
+      }
     }
     // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
     float[] scale =
-        config.weights().grid() == Grid.MSE ? MseScaleSearch.scales(weight, shape, spec) : null;
+        config.weights().grid() == Grid.MSE ? MseScaleSearch.scales(weight, gridShape, spec) : null;
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias, batchNorm);
     QDropInput qdrop = null;
     if (run.simulated() != null) {
@@ -69,7 +101,7 @@ record PreparedWeight(
           run.simulated().quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
       function = qdrop;
     }
-    return new PreparedWeight(weight, bias, spec, scale, function, qdrop);
+    return new PreparedWeight(weight, gridShape, bias, spec, scale, function, qdrop, note);
   }
 
   /** Whether the layer's batch norm is folded into its weight and bias. */
@@ -82,7 +114,7 @@ record PreparedWeight(
     GraphOperation op = fp.graph().operationOrThrow(layer.name());
     return BatchNormFolding.fold(
             op,
-            layer.shape(),
+            layer.kernel(),
             fp.read(layer.weight()),
             layer.bias() == null ? null : fp.read(layer.bias()),
             batchNormOf(fp, layer, op))
@@ -96,7 +128,7 @@ record PreparedWeight(
         : BatchNormValues.of(
             fp.source().session(),
             layer.batchNorm(),
-            LayerRebuilder.channels(op, layer.shape()),
+            LayerRebuilder.channels(op, layer.kernel()),
             layer.name());
   }
 }

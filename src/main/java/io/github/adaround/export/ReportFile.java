@@ -7,6 +7,7 @@ import io.github.adaround.activation.ActivationConfig;
 import io.github.adaround.activation.ActivationEncoding;
 import io.github.adaround.activation.MeasuredRange;
 import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.AdaroundRecipe;
 import java.io.IOException;
@@ -19,8 +20,9 @@ import java.util.Map;
 /**
  * {@code report.json}: the settings, per layer what was done and measured (and, from the graph, the
  * other layer ops that read the same weight and the ops after the layer that the rebuild does not
- * express), totals, and with quantized activations each activation tensor's observed and chosen
- * range and its SQNR on the calibration data (left out where the grid holds every value exactly).
+ * express), the layer ops that are not quantized and why (when there are any), totals, and with
+ * quantized activations each activation tensor's observed and chosen range and its SQNR on the
+ * calibration data (left out where the grid holds every value exactly).
  */
 public final class ReportFile {
 
@@ -31,6 +33,17 @@ public final class ReportFile {
       QuantizeConfig config,
       int samples,
       List<QuantizableLayer> found,
+      List<LayerReport> layers,
+      Map<String, MeasuredRange> activations) {
+    return report(model, config, samples, found, List.of(), layers, activations);
+  }
+
+  static JsonObject report(
+      Path model,
+      QuantizeConfig config,
+      int samples,
+      List<QuantizableLayer> found,
+      List<NotQuantized> skipped,
       List<LayerReport> layers,
       Map<String, MeasuredRange> activations) {
     JsonObject root = new JsonObject();
@@ -105,6 +118,17 @@ public final class ReportFile {
       changed += rounding.changedFromNearest();
     }
     root.add("layers", list);
+    if (!skipped.isEmpty()) {
+      JsonArray notQuantized = new JsonArray();
+      for (NotQuantized n : skipped) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", n.name());
+        o.addProperty("op", n.op());
+        o.addProperty("reason", n.reason());
+        notQuantized.add(o);
+      }
+      root.add("not_quantized", notQuantized);
+    }
     JsonObject totals = new JsonObject();
     totals.addProperty("layers", layers.size());
     totals.addProperty("changed_from_nearest", changed);
@@ -145,6 +169,7 @@ public final class ReportFile {
       QuantizeConfig config,
       int samples,
       List<QuantizableLayer> found,
+      List<NotQuantized> skipped,
       List<LayerReport> layers,
       Map<String, MeasuredRange> activations)
       throws IOException {
@@ -153,7 +178,7 @@ public final class ReportFile {
         new GsonBuilder()
                 .setPrettyPrinting()
                 .create()
-                .toJson(report(model, config, samples, found, layers, activations))
+                .toJson(report(model, config, samples, found, skipped, layers, activations))
             + "\n",
         StandardCharsets.UTF_8);
   }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,17 +20,34 @@ import org.tensorflow.proto.DataType;
 /**
  * Finds the quantizable layers of a flat graph (TF-Java exports, TF1 SavedModels, TF2 SavedModels
  * with their functions inlined) that a signature's outputs depend on: each {@code Conv2D}, {@code
- * DepthwiseConv2dNative} and {@code MatMul} whose weight (second operand) is a float32 variable,
- * read directly or through {@code Identity}, {@code ReadVariableOp} or {@code Cast}. For each it
- * reports the bias added right after it ({@code BiasAdd}, or {@code Add}/{@code AddV2} of a 1-D
- * variable), an inference batch norm after that ({@link BatchNorm}) and the activation that then
- * follows, each when the only reader of what comes before is one. Layers come in topological graph
- * order; a weight that several layer ops read is reported once, at the first, with the others named
- * in {@link QuantizableLayer#alsoReadBy()}.
+ * DepthwiseConv2dNative}, {@code MatMul} and {@code Conv2DBackpropInput} (Conv2DTranspose) whose
+ * weight (second operand; a Conv2DBackpropInput's filter) is a float32 variable, read directly or
+ * through {@code Identity}, {@code ReadVariableOp} or {@code Cast}, and through shape ops ({@code
+ * ExpandDims}, {@code Reshape}, {@code Squeeze}) as Keras' Conv1D and Tensordot and frozen graphs
+ * of flat constants read it. Layer ops inside while loops are left out; {@link #notQuantized} lists
+ * them with the other layer ops that are not quantized, and why. For each layer it reports the bias
+ * added right after it (after a Conv1D's {@code Squeeze}): a {@code BiasAdd}, or an {@code
+ * Add}/{@code AddV2} of a 1-D variable; an inference batch norm after that ({@link BatchNorm}) and
+ * the activation that then follows, each when the only reader of what comes before is one. Layers
+ * come in topological graph order; a weight that several layer ops read is reported once, at the
+ * first, with the others named in {@link QuantizableLayer#alsoReadBy()}.
  */
 public final class LayerInspector {
   /** Op types whose weights the quantizer rounds. */
-  public static final Set<String> LAYER_OPS = Set.of("Conv2D", "DepthwiseConv2dNative", "MatMul");
+  public static final Set<String> LAYER_OPS =
+      Set.of("Conv2D", "DepthwiseConv2dNative", "MatMul", "Conv2DBackpropInput");
+
+  /** Op types that multiply by a weight but are not quantized: listed as unsupported. */
+  static final Set<String> UNSUPPORTED =
+      Set.of(
+          "Conv3D",
+          "Conv3DBackpropInput",
+          "Conv3DBackpropInputV2",
+          "DepthwiseConv2dNativeBackpropInput",
+          "BatchMatMul",
+          "BatchMatMulV2",
+          "BatchMatMulV3",
+          "Conv");
 
   /** Op types reported as activations. */
   static final Set<String> ACTIVATIONS =
@@ -37,6 +55,14 @@ public final class LayerInspector {
 
   private static final Set<String> VARIABLES = Set.of("VariableV2", "Variable", "VarHandleOp");
   private static final Set<String> PASS_THROUGH = Set.of("Identity", "ReadVariableOp", "Cast");
+
+  /** Ops that give a weight another shape, its values in the same row-major order. */
+  private static final Set<String> SHAPE_OPS = Set.of("ExpandDims", "Reshape", "Squeeze");
+
+  /**
+   * The weight behind a layer op: its variable and the shape the op reads, or why there is none.
+   */
+  private record Weight(GraphOperation variable, long[] kernel, String problem) {}
 
   /**
    * What may stand between a 1-D bias variable and its add, keeping its values: Keras 3 reshapes
@@ -55,17 +81,22 @@ public final class LayerInspector {
    */
   public static List<QuantizableLayer> inspect(Graph graph, Collection<String> outputs) {
     Set<GraphOperation> needed = Dependencies.of(graph, outputs);
+    Set<GraphOperation> inLoops = LoopFrames.inside(graph);
     Map<String, QuantizableLayer> byWeight = new LinkedHashMap<>();
     Map<String, List<String>> readers = new HashMap<>();
     for (GraphOperation op : GraphOrder.topological(graph)) {
-      if (!LAYER_OPS.contains(op.type()) || op.numInputs() < 2 || !needed.contains(op)) {
+      if (!LAYER_OPS.contains(op.type())
+          || op.numInputs() < 2
+          || !needed.contains(op)
+          || inLoops.contains(op)) {
         continue;
       }
-      Optional<GraphOperation> weight = variableBehind(op.input(1), PASS_THROUGH);
-      if (weight.isEmpty()) {
+      Weight found = weightOf(op);
+      if (found.problem() != null) {
         continue;
       }
-      Output<?> result = op.output(0);
+      Optional<GraphOperation> weight = Optional.of(found.variable());
+      Output<?> result = squeezeAfter(op).map(s -> (Output<?>) s.output(0)).orElse(op.output(0));
       String bias = null;
       Optional<GraphOperation> add = soleConsumer(result).filter(c -> BIAS_ADDS.contains(c.type()));
       if (add.isPresent()) {
@@ -102,16 +133,103 @@ public final class LayerInspector {
               bias,
               batchNorm.orElse(null),
               activation.map(GraphOperation::type).orElse(null),
-              tensorName(op.input(0)),
+              tensorName(op.input(op.type().equals("Conv2DBackpropInput") ? 2 : 0)),
               tensorName(result),
               others,
-              activation.isPresent() ? List.of() : consumerTypes(result)));
+              activation.isPresent() ? List.of() : consumerTypes(result),
+              found.kernel()));
     }
     List<QuantizableLayer> layers = new ArrayList<>();
     for (QuantizableLayer layer : byWeight.values()) {
       layers.add(layer.withAlsoReadBy(readers.get(layer.weight())));
     }
     return layers;
+  }
+
+  /**
+   * The layer ops on the path of {@code outputs} that {@link #inspect} does not return, in graph
+   * order, each with the reason: an unsupported op, inside a while loop (a TF1 frame or a {@code
+   * While} body function), or a weight that is not a variable or constant.
+   */
+  public static List<NotQuantized> notQuantized(Graph graph, Collection<String> outputs) {
+    Set<GraphOperation> needed = Dependencies.of(graph, outputs);
+    Set<GraphOperation> inLoops = LoopFrames.inside(graph);
+    List<NotQuantized> skipped = new ArrayList<>();
+    for (GraphOperation op : GraphOrder.topological(graph)) {
+      if (!needed.contains(op)) {
+        continue;
+      }
+      String reason = null;
+      if (UNSUPPORTED.contains(op.type())) {
+        reason = inLoops.contains(op) ? "unsupported op, inside a while loop" : "unsupported op";
+      } else if (LAYER_OPS.contains(op.type()) && op.numInputs() >= 2) {
+        reason = inLoops.contains(op) ? "inside a while loop" : weightOf(op).problem();
+      }
+      if (reason != null) {
+        skipped.add(new NotQuantized(op.name(), op.type(), reason));
+      }
+    }
+    Set<String> layerOps = new HashSet<>(LAYER_OPS);
+    layerOps.addAll(UNSUPPORTED);
+    skipped.addAll(LoopFrames.inBodies(graph, needed, layerOps));
+    return skipped;
+  }
+
+  /**
+   * The {@code Squeeze} that is the only reader of a {@code Conv2D}'s output (Keras' Conv1D: {@code
+   * ExpandDims -> Conv2D -> Squeeze}), if there is one: the layer's bias and activation come after
+   * it.
+   */
+  public static Optional<GraphOperation> squeezeAfter(GraphOperation op) {
+    if (!op.type().equals("Conv2D")) {
+      return Optional.empty();
+    }
+    Set<GraphOperation> consumers = op.consumers(0);
+    return consumers.size() == 1 && consumers.iterator().next().type().equals("Squeeze")
+        ? Optional.of(consumers.iterator().next())
+        : Optional.empty();
+  }
+
+  /**
+   * The weight that the layer op reads as its second operand, through identities, casts and shape
+   * ops; or the reason it is not a float variable (or constant) of known shape.
+   */
+  private static Weight weightOf(GraphOperation layer) {
+    Output<?> operand = layer.input(1);
+    GraphOperation op = (GraphOperation) operand.op();
+    boolean reshaped = false;
+    while ((PASS_THROUGH.contains(op.type()) || SHAPE_OPS.contains(op.type()))
+        && op.numInputs() >= 1) {
+      reshaped |= SHAPE_OPS.contains(op.type());
+      op = (GraphOperation) op.input(0).op();
+    }
+    if (!VARIABLES.contains(op.type())
+        || op.attributes().getAttrType("dtype") != DataType.DT_FLOAT) {
+      return new Weight(
+          null,
+          null,
+          "weight is not a float variable or a frozen graph's constant (it comes from "
+              + op.type()
+              + ")");
+    }
+    if (layer.type().equals("Conv2DBackpropInput")) {
+      Shape out = layer.output(0).shape();
+      if (out.isUnknown() || out.numDimensions() != 4 || out.tail().hasUnknownDimension()) {
+        return new Weight(null, null, "its output shape is not known in the graph");
+      }
+    }
+    long[] shape = variableShape(op);
+    if (!reshaped) {
+      return new Weight(op, shape, null);
+    }
+    Shape kernel = operand.shape();
+    if (kernel.isUnknown()
+        || kernel.hasUnknownDimension()
+        || kernel.size() != Shape.of(shape).size()) {
+      return new Weight(
+          null, null, "weight '" + op.name() + "' is read through shape ops of unknown shape");
+    }
+    return new Weight(op, kernel.asArray(), null);
   }
 
   /** The sorted, distinct types of the ops that read {@code value}, through identities. */

@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param followedBy when no activation is recognised, the types of the ops that read {@code output}
  *     (such as an activation Keras builds from several ops): not rebuilt, the target is taken
  *     before them
+ * @param kernel the shape of the weight as the layer op reads it: {@code shape}, or, for a weight
+ *     read through shape ops ({@code ExpandDims}, {@code Reshape}, {@code Squeeze}), the shape they
+ *     give it (the same values in the same order)
  */
 public record QuantizableLayer(
     String name,
@@ -35,11 +38,13 @@ public record QuantizableLayer(
     String input,
     String output,
     List<String> alsoReadBy,
-    List<String> followedBy) {
+    List<String> followedBy,
+    long[] kernel) {
 
-  /** Copies the shape and list so that the record stays immutable. */
+  /** Copies the shapes and lists so that the record stays immutable. */
   public QuantizableLayer {
     shape = shape.clone();
+    kernel = kernel.clone();
     alsoReadBy = List.copyOf(alsoReadBy);
     followedBy = List.copyOf(followedBy);
   }
@@ -54,18 +59,79 @@ public record QuantizableLayer(
       String activation,
       String input,
       String output) {
-    this(name, op, weight, shape, bias, null, activation, input, output, List.of(), List.of());
+    this(
+        name,
+        op,
+        weight,
+        shape,
+        bias,
+        null,
+        activation,
+        input,
+        output,
+        List.of(),
+        List.of(),
+        shape);
+  }
+
+  /** A layer whose weight the layer op reads as it is stored. */
+  public QuantizableLayer(
+      String name,
+      String op,
+      String weight,
+      long[] shape,
+      String bias,
+      BatchNorm batchNorm,
+      String activation,
+      String input,
+      String output,
+      List<String> alsoReadBy,
+      List<String> followedBy) {
+    this(
+        name,
+        op,
+        weight,
+        shape,
+        bias,
+        batchNorm,
+        activation,
+        input,
+        output,
+        alsoReadBy,
+        followedBy,
+        shape);
   }
 
   /** This layer with {@code others} as the other readers of its weight. */
   QuantizableLayer withAlsoReadBy(List<String> others) {
     return new QuantizableLayer(
-        name, op, weight, shape, bias, batchNorm, activation, input, output, others, followedBy);
+        name,
+        op,
+        weight,
+        shape,
+        bias,
+        batchNorm,
+        activation,
+        input,
+        output,
+        others,
+        followedBy,
+        kernel);
   }
 
   @Override
   public long[] shape() {
     return shape.clone();
+  }
+
+  @Override
+  public long[] kernel() {
+    return kernel.clone();
+  }
+
+  /** Whether the layer op reads the weight through shape ops that change its shape. */
+  public boolean reshaped() {
+    return !Arrays.equals(shape, kernel);
   }
 
   @Override
@@ -75,6 +141,7 @@ public record QuantizableLayer(
         && op.equals(other.op)
         && weight.equals(other.weight)
         && Arrays.equals(shape, other.shape)
+        && Arrays.equals(kernel, other.kernel)
         && Objects.equals(bias, other.bias)
         && Objects.equals(batchNorm, other.batchNorm)
         && Objects.equals(activation, other.activation)
@@ -97,6 +164,7 @@ public record QuantizableLayer(
         + " "
         + weight
         + Arrays.toString(shape)
+        + (reshaped() ? " as " + Arrays.toString(kernel) : "")
         + " bias="
         + bias
         + (batchNorm == null ? "" : " batch_norm=" + batchNorm.ops())

@@ -1,6 +1,7 @@
 package io.github.adaround.rebuild;
 
 import io.github.adaround.error.UserError;
+import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quadratic.ConvPatches;
 import io.github.adaround.quadratic.DensePatches;
@@ -8,6 +9,7 @@ import io.github.adaround.quadratic.PatchLayout;
 import io.github.adaround.train.LayerFunction;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -15,10 +17,13 @@ import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Squeeze;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.op.nn.Conv2d;
+import org.tensorflow.op.nn.Conv2dBackpropInput;
 import org.tensorflow.op.nn.DepthwiseConv2dNative;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Rebuilds a model's layer (its op with the same attributes, its bias, its batch norm, its
@@ -30,12 +35,14 @@ public final class LayerRebuilder {
 
   /**
    * The output-channel axes of the layer's weight: the last axis of a Conv2D kernel {@code [h, w,
-   * in, out]}, the last two of a depthwise kernel {@code [h, w, in, multiplier]}, and of a MatMul
-   * weight the axis that is not contracted.
+   * in, out]}, axis 2 of a Conv2DBackpropInput filter {@code [h, w, out, in]}, the last two of a
+   * depthwise kernel {@code [h, w, in, multiplier]}, and of a MatMul weight the axis that is not
+   * contracted.
    */
   public static int[] channelAxes(GraphOperation op) {
     return switch (op.type()) {
       case "Conv2D" -> new int[] {3};
+      case "Conv2DBackpropInput" -> new int[] {2};
       case "DepthwiseConv2dNative" -> new int[] {2, 3};
       case "MatMul" -> new int[] {op.attributes().getAttrBool("transpose_b") ? 0 : 1};
       default -> throw new IllegalArgumentException("not a quantizable op: " + op.type());
@@ -96,11 +103,15 @@ public final class LayerRebuilder {
 
   /**
    * The layer as products of patches ({@link PatchLayout}), or null for a MatMul that transposes
-   * its input.
+   * its input, a Conv2DBackpropInput and a Conv1D (whose output is squeezed).
    */
   public static PatchLayout patchLayout(GraphOperation op, long[] shape) {
     var attributes = op.attributes();
+    if (LayerInspector.squeezeAfter(op).isPresent()) {
+      return null;
+    }
     return switch (op.type()) {
+      case "Conv2DBackpropInput" -> null;
       case "Conv2D", "DepthwiseConv2dNative" ->
           new ConvPatches(
               shape[0],
@@ -141,6 +152,7 @@ public final class LayerRebuilder {
   static int channelOf(GraphOperation op, long[] shape, int flat) {
     return switch (op.type()) {
       case "Conv2D" -> Math.toIntExact(flat % shape[3]);
+      case "Conv2DBackpropInput" -> Math.toIntExact((flat / shape[3]) % shape[2]);
       case "DepthwiseConv2dNative" -> Math.toIntExact(flat % (shape[2] * shape[3]));
       case "MatMul" ->
           Math.toIntExact(
@@ -158,7 +170,30 @@ public final class LayerRebuilder {
         .getAttrFloat("alpha");
   }
 
+  /**
+   * The layer op on {@code x} and {@code w}: {@code w} given the shape the op reads it in (as the
+   * model's {@code ExpandDims}, {@code Reshape} or {@code Squeeze} do, the values in the same
+   * order), the output squeezed as the model squeezes a Conv1D's.
+   */
   private static Operand<TFloat32> linear(
+      Ops tf, GraphOperation op, Operand<TFloat32> x, Operand<TFloat32> w) {
+    Shape kernel = op.input(1).shape();
+    if (!kernel.isUnknown()
+        && !kernel.hasUnknownDimension()
+        && !Arrays.equals(kernel.asArray(), w.shape().asArray())) {
+      w = tf.reshape(w, tf.constant(kernel.asArray()));
+    }
+    Operand<TFloat32> y = op(tf, op, x, w);
+    Optional<GraphOperation> squeeze = LayerInspector.squeezeAfter(op);
+    if (squeeze.isPresent()) {
+      y =
+          tf.squeeze(
+              y, Squeeze.axis(boxed(squeeze.get().attributes().getAttrIntList("squeeze_dims"))));
+    }
+    return y;
+  }
+
+  private static Operand<TFloat32> op(
       Ops tf, GraphOperation op, Operand<TFloat32> x, Operand<TFloat32> w) {
     var attributes = op.attributes();
     if (op.type().equals("Conv2D")
@@ -189,6 +224,16 @@ public final class LayerRebuilder {
               DepthwiseConv2dNative.dilations(boxed(attributes.getAttrIntList("dilations"))),
               DepthwiseConv2dNative.explicitPaddings(
                   boxed(attributes.getAttrIntList("explicit_paddings"))));
+      case "Conv2DBackpropInput" ->
+          tf.nn.conv2dBackpropInput(
+              outputSizes(tf, op, x),
+              w,
+              x,
+              boxed(attributes.getAttrIntList("strides")),
+              attributes.getAttrString("padding"),
+              Conv2dBackpropInput.dilations(boxed(attributes.getAttrIntList("dilations"))),
+              Conv2dBackpropInput.explicitPaddings(
+                  boxed(attributes.getAttrIntList("explicit_paddings"))));
       case "MatMul" ->
           tf.linalg.matMul(
               x,
@@ -197,6 +242,25 @@ public final class LayerRebuilder {
               MatMul.transposeB(attributes.getAttrBool("transpose_b")));
       default -> throw new IllegalArgumentException("not a quantizable op: " + op.type());
     };
+  }
+
+  /**
+   * A Conv2DBackpropInput's {@code input_sizes} for the batch of {@code x}: the batch size of
+   * {@code x} and the model's static output height, width and channels.
+   */
+  private static Operand<TInt32> outputSizes(Ops tf, GraphOperation op, Operand<TFloat32> x) {
+    long[] out = op.output(0).shape().asArray();
+    Operand<TInt32> batch =
+        tf.reshape(
+            tf.stridedSlice(
+                tf.shape(x),
+                tf.constant(new int[] {0}),
+                tf.constant(new int[] {1}),
+                tf.constant(new int[] {1})),
+            tf.constant(new int[] {1}));
+    return tf.concat(
+        List.of(batch, tf.constant(new int[] {(int) out[1], (int) out[2], (int) out[3]})),
+        tf.constant(0));
   }
 
   private static List<Long> boxed(long[] values) {

@@ -74,8 +74,14 @@ final class FrozenWeights {
     }
   }
 
+  /**
+   * Whether {@code node} is a float constant of rank one or more without inputs: a constant inside
+   * a TF1 while loop has a control input from its frame and stays a constant (a variable would sit
+   * outside the frame).
+   */
   private static boolean isWeight(NodeDef node) {
     if (!node.getOp().equals("Const")
+        || node.getInputCount() > 0
         || node.getAttrOrThrow("dtype").getType() != DataType.DT_FLOAT) {
       return false;
     }

@@ -62,7 +62,7 @@ class ReportFileTest {
 
   private JsonObject written(List<LayerReport> layers) throws IOException {
     Path file = dir.resolve("report.json");
-    ReportFile.write(file, Path.of("models", "m"), CONFIG, 64, FOUND, layers, Map.of());
+    ReportFile.write(file, Path.of("models", "m"), CONFIG, 64, FOUND, List.of(), layers, Map.of());
     return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
   }
 

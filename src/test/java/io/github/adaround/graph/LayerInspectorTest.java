@@ -122,6 +122,18 @@ class LayerInspectorTest {
       QuantizableLayer head = layers.get(3);
       assertEquals("dense/bias", head.bias());
       assertEquals(null, head.activation(), "softmax is an output, not a layer activation");
+      assertEquals(
+          List.of("fixed/Conv2d (Conv2D) Const", "gram/MatMul (MatMul) Mean"),
+          LayerInspector.notQuantized(source.graph(), source.outputTensors()).stream()
+              .map(
+                  n ->
+                      n.name()
+                          + " ("
+                          + n.op()
+                          + ") "
+                          + n.reason().replaceAll(".*it comes from (\\w+)\\)$", "$1"))
+              .toList(),
+          "a SavedModel's constant kernel and a product of two activations");
     }
   }
 
