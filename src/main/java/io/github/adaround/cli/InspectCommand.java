@@ -3,14 +3,16 @@ package io.github.adaround.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.github.adaround.error.UserError;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.source.GraphEnds;
 import io.github.adaround.source.ModelSource;
-import io.github.adaround.source.ModelSources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +32,10 @@ import picocli.CommandLine.Spec;
           + " after that and the activation that follows.",
       "Only the layers that the signature's outputs depend on; in TF2/Keras SavedModels, the"
           + " layers inside the functions the signature calls. A weight that several layer ops"
-          + " read is listed once."
+          + " read is listed once.",
+      "For a graph without signatures (a frozen GraphDef, a SavedModel without SignatureDefs)"
+          + " where --input or --output is not given, first lists the candidates: its float"
+          + " placeholders and the float outputs that nothing reads."
     })
 final class InspectCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -39,7 +44,7 @@ final class InspectCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "SavedModel folder, or frozen GraphDef file with --input and --output.")
+      description = "SavedModel folder, or frozen GraphDef file (.pb).")
   private Path model;
 
   @Mixin private FrozenGraphOptions frozenGraph;
@@ -56,25 +61,71 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    frozenGraph.frozen(model);
+    Optional<GraphEnds> candidates = frozenGraph.candidates(model, Set.of());
+    if (candidates.isPresent() && !json) {
+      printCandidates(spec.commandLine().getOut(), candidates.get());
+      spec.commandLine().getOut().flush();
+    }
     List<QuantizableLayer> layers;
-    try (ModelSource source =
-        frozenGraph.frozen(model)
-            ? frozenGraph.open(model, null, Set.of())
-            : ModelSources.open(model, signature, Set.of())) {
+    try (ModelSource source = frozenGraph.open(model, signature, null, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
+    } catch (UserError e) {
+      if (candidates.isPresent() && json) {
+        spec.commandLine().getOut().println(toJson(candidates, null));
+      }
+      throw e;
     }
     if (layers.isEmpty()) {
       spec.commandLine().getErr().println(model + ": no quantizable layers found");
     }
     if (json) {
-      spec.commandLine().getOut().println(toJson(layers));
+      spec.commandLine().getOut().println(toJson(candidates, layers));
     } else {
       printTable(spec.commandLine().getOut(), layers);
     }
     return 0;
   }
 
-  private static String toJson(List<QuantizableLayer> layers) {
+  /** The candidates (when listed) and the layers (or null when they could not be listed). */
+  private static String toJson(Optional<GraphEnds> candidates, List<QuantizableLayer> layers) {
+    JsonObject root = new JsonObject();
+    candidates.ifPresent(
+        c -> {
+          root.add("inputs", toJson(c.inputs()));
+          root.add("outputs", toJson(c.outputs()));
+        });
+    if (layers != null) {
+      root.add("layers", layersJson(layers));
+    }
+    return new GsonBuilder().serializeNulls().create().toJson(root);
+  }
+
+  private static JsonArray toJson(List<GraphEnds.Candidate> candidates) {
+    JsonArray array = new JsonArray();
+    for (GraphEnds.Candidate c : candidates) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", c.name());
+      o.addProperty("dtype", c.type());
+      JsonArray shape = new JsonArray();
+      if (!c.shape().isUnknown()) {
+        Arrays.stream(c.shape().asArray()).forEach(shape::add);
+      }
+      o.add("shape", c.shape().isUnknown() ? null : shape);
+      array.add(o);
+    }
+    return array;
+  }
+
+  private static void printCandidates(PrintWriter out, GraphEnds ends) {
+    String format = "%-10s %-40s %-8s %s%n";
+    out.printf(format, "CANDIDATE", "NAME", "DTYPE", "SHAPE");
+    ends.inputs().forEach(c -> out.printf(format, "input", c.name(), c.type(), c.dims()));
+    ends.outputs().forEach(c -> out.printf(format, "output", c.name(), c.type(), c.dims()));
+    out.println();
+  }
+
+  private static JsonArray layersJson(List<QuantizableLayer> layers) {
     JsonArray array = new JsonArray();
     for (QuantizableLayer layer : layers) {
       JsonObject o = new JsonObject();
@@ -97,9 +148,7 @@ final class InspectCommand implements Callable<Integer> {
       o.add("followed_by", then);
       array.add(o);
     }
-    JsonObject root = new JsonObject();
-    root.add("layers", array);
-    return new GsonBuilder().serializeNulls().create().toJson(root);
+    return array;
   }
 
   private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {
