@@ -205,7 +205,7 @@ public final class ModelSources {
     try {
       graph = GraphDef.parseFrom(Files.readAllBytes(file));
     } catch (IOException e) {
-      throw new ModelException(file, "not a frozen GraphDef (" + e.getMessage() + ")");
+      throw new ModelException(file, "not a frozen GraphDef (its bytes do not parse as one)", e);
     }
     if (graph.getNodeCount() == 0) {
       throw new ModelException(file, "not a frozen GraphDef (no nodes)");
