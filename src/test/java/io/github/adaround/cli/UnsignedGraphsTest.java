@@ -4,6 +4,8 @@ import static io.github.adaround.cli.AdaroundCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.github.adaround.cli.AdaroundCliTest.Run;
 import io.github.adaround.data.NpyFiles;
 import io.github.adaround.demo.TinyDenseModel;
@@ -68,6 +70,23 @@ class UnsignedGraphsTest {
       assertEquals(List.of("Output:0"), model.outputTensors());
       assertEquals(2, ExportedWeights.assertOnDeclaredGrid(out, model).size());
     }
+  }
+
+  /** inspect --json gives the candidates, name, dtype and shape, beside the layers. */
+  @Test
+  void inspectListsTheCandidatesAsJson() {
+    Run r = run("inspect", "--model", MLNET.toString(), "--json");
+
+    assertEquals(0, r.status(), r.err());
+    JsonObject root = JsonParser.parseString(r.out().strip()).getAsJsonObject();
+    JsonObject input = root.getAsJsonArray("inputs").get(0).getAsJsonObject();
+    assertEquals("Input", input.get("name").getAsString());
+    assertEquals("float", input.get("dtype").getAsString());
+    assertEquals("[-1,32,32,3]", input.get("shape").toString());
+    assertEquals(
+        "Output",
+        root.getAsJsonArray("outputs").get(0).getAsJsonObject().get("name").getAsString());
+    assertEquals(2, root.getAsJsonArray("layers").size());
   }
 
   /** Two float placeholders: quantize refuses in one sentence naming both; inspect lists them. */
