@@ -81,7 +81,7 @@ public final class ModelSession implements AutoCloseable {
         source.inputShape(),
         samples,
         n,
-        rowsPerRun(List.of(tensor)),
+        Batches.rowsFor(source.graph(), source.inputShape(), List.of(tensor)),
         (x, rows) -> {
           if (isInput(tensor)) {
             sink.accept(TensorData.floats(x), rows, sampleShape());
@@ -107,7 +107,7 @@ public final class ModelSession implements AutoCloseable {
         source.inputShape(),
         samples,
         n,
-        rowsPerRun(tensors),
+        Batches.rowsFor(source.graph(), source.inputShape(), tensors),
         (x, rows) -> {
           var runner = source.session().runner().feed(source.inputTensor(), x);
           fetched.forEach(runner::fetch);
@@ -122,32 +122,6 @@ public final class ModelSession implements AutoCloseable {
             sink.accept(out);
           }
         });
-  }
-
-  /**
-   * Samples per run so that the fetched tensors' values stay within {@link Batches#RUN_BYTES}, from
-   * their shapes as the graph infers them (a dimension it leaves unknown counted as the input's
-   * sample size).
-   */
-  private int rowsPerRun(List<String> tensors) {
-    long inputSize = sampleShape().size();
-    long floats = inputSize;
-    for (String tensor : tensors) {
-      String name = withIndex(tensor);
-      int colon = name.lastIndexOf(':');
-      var op = source.graph().operation(name.substring(0, colon));
-      Shape shape =
-          op == null
-              ? Shape.unknown()
-              : op.output(Integer.parseInt(name.substring(colon + 1))).shape();
-      long size = 1;
-      for (int i = 1; i < shape.numDimensions() && !shape.isUnknown(); i++) {
-        size =
-            shape.get(i) < 0 ? Math.max(size, inputSize) : Math.multiplyExact(size, shape.get(i));
-      }
-      floats += shape.isUnknown() ? inputSize : size;
-    }
-    return Batches.rowsWithin(floats);
   }
 
   /** The shape of one sample's {@code tensor}, as the model computes it. */

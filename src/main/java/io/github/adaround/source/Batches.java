@@ -2,6 +2,9 @@ package io.github.adaround.source;
 
 import io.github.adaround.tf.TensorData;
 import java.util.Arrays;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
@@ -30,6 +33,35 @@ public final class Batches {
   public static int rowsWithin(long floatsPerSample) {
     long rows = RUN_BYTES / (4 * Math.max(1, floatsPerSample));
     return (int) Math.max(1, Math.min(CHUNK, rows));
+  }
+
+  /**
+   * Samples per run of {@code graph} fed at an input of {@code inputShape}, so that the input and
+   * the fetched {@code tensors} ({@code name:k}) stay within {@link #RUN_BYTES}, from their shapes
+   * as the graph infers them (a dimension it leaves unknown counted as the input's sample size).
+   */
+  public static int rowsFor(Graph graph, Shape inputShape, List<String> tensors) {
+    long inputSize = 1;
+    for (int i = 1; i < inputShape.numDimensions(); i++) {
+      inputSize = Math.min(RUN_BYTES, inputSize * Math.max(1, inputShape.get(i)));
+    }
+    long floats = inputSize;
+    for (String tensor : tensors) {
+      String name = tensor.contains(":") ? tensor : tensor + ":0";
+      int colon = name.lastIndexOf(':');
+      GraphOperation op = graph.operation(name.substring(0, colon));
+      Shape shape =
+          op == null
+              ? Shape.unknown()
+              : op.output(Integer.parseInt(name.substring(colon + 1))).shape();
+      long size = 1;
+      for (int i = 1; i < shape.numDimensions() && !shape.isUnknown(); i++) {
+        // Capped: one sample beyond the budget runs alone anyway.
+        size = Math.min(RUN_BYTES, size * (shape.get(i) < 0 ? inputSize : shape.get(i)));
+      }
+      floats += shape.isUnknown() ? inputSize : size;
+    }
+    return rowsWithin(floats);
   }
 
   /** Receives one batch and how many of its leading samples are real (the rest is padding). */

@@ -48,6 +48,8 @@ class HeapCheckTest {
       assertTrue(e.getMessage().contains("MiB of Java heap"), e.getMessage());
       assertTrue(e.getMessage().contains("lower --cache-mb"), e.getMessage());
       assertDoesNotThrow(() -> HeapCheck.check(model, layers, 2000, 64L << 20));
+      // A run that fills its cache fetches 16 samples (64 MiB / 4 MB), not 256.
+      assertEquals(16, Batches.rowsFor(graph, Shape.of(-1, 4), List.of("y:0")));
     }
   }
 
