@@ -81,6 +81,7 @@ public final class ModelSession implements AutoCloseable {
         source.inputShape(),
         samples,
         n,
+        Batches.rowsFor(source.graph(), source.inputShape(), List.of(tensor)),
         (x, rows) -> {
           if (isInput(tensor)) {
             sink.accept(TensorData.floats(x), rows, sampleShape());
@@ -106,6 +107,7 @@ public final class ModelSession implements AutoCloseable {
         source.inputShape(),
         samples,
         n,
+        Batches.rowsFor(source.graph(), source.inputShape(), tensors),
         (x, rows) -> {
           var runner = source.session().runner().feed(source.inputTensor(), x);
           fetched.forEach(runner::fetch);

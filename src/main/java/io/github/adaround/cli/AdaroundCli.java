@@ -105,6 +105,12 @@ public final class AdaroundCli implements Runnable {
     if (e instanceof UncheckedIOException io) {
       return IoErrorMessage.of(io.getCause());
     }
+    if (e instanceof OutOfMemoryError) {
+      return "out of Java heap ("
+          + (Runtime.getRuntime().maxMemory() >> 20)
+          + " MiB): lower --cache-mb (or --batch), or give Java more heap"
+          + " (ADAROUND_JAVA_OPTS=-Xmx...)";
+    }
     if (e instanceof TensorFlowException) {
       return "TensorFlow could not run the model: " + firstLine(e.getMessage());
     }

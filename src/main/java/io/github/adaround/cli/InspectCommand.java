@@ -3,15 +3,17 @@ package io.github.adaround.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.github.adaround.error.UserError;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.source.GraphEnds;
 import io.github.adaround.source.ModelSource;
-import io.github.adaround.source.ModelSources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,14 +28,16 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Lists the quantizable layers of a SavedModel or frozen GraphDef in graph order: each"
-          + " Conv2D, DepthwiseConv2dNative, Conv2DBackpropInput and MatMul whose weight is a"
-          + " variable (or constant), read directly or through shape ops,"
+          + " Conv2D, DepthwiseConv2dNative and MatMul whose weight is a variable (or constant),"
           + " with the weight's name and shape, the bias added after it, the inference batch norm"
           + " after that and the activation that follows.",
       "Only the layers that the signature's outputs depend on; in TF2/Keras SavedModels, the"
           + " layers inside the functions the signature calls. A weight that several layer ops"
           + " read is listed once. Then the layer ops that are not quantized, with the reason"
-          + " (unsupported op, inside a while loop, weight not a variable or constant)."
+          + " (unsupported op, inside a while loop, weight not a variable or constant).",
+      "For a graph without signatures (a frozen GraphDef, a SavedModel without SignatureDefs)"
+          + " where --input or --output is not given, first lists the candidates: its float"
+          + " placeholders and the float outputs that nothing reads."
     })
 final class InspectCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -42,7 +46,7 @@ final class InspectCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "SavedModel folder, or frozen GraphDef file with --input and --output.")
+      description = "SavedModel folder, or frozen GraphDef file (.pb).")
   private Path model;
 
   @Mixin private FrozenGraphOptions frozenGraph;
@@ -59,34 +63,98 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    frozenGraph.frozen(model);
+    Optional<GraphEnds> candidates = frozenGraph.candidates(model, Set.of());
+    if (candidates.isPresent() && !json) {
+      printCandidates(spec.commandLine().getOut(), candidates.get());
+      spec.commandLine().getOut().flush();
+    }
     List<QuantizableLayer> layers;
     List<NotQuantized> skipped;
-    try (ModelSource source =
-        frozenGraph.frozen(model)
-            ? frozenGraph.open(model, null, Set.of())
-            : ModelSources.open(model, signature, Set.of())) {
+    try (ModelSource source = frozenGraph.open(model, signature, null, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
       skipped = LayerInspector.notQuantized(source.graph(), source.outputTensors());
+    } catch (UserError e) {
+      if (candidates.isPresent() && json) {
+        spec.commandLine().getOut().println(toJson(candidates, null, List.of()));
+      }
+      throw e;
     }
     if (layers.isEmpty()) {
       spec.commandLine().getErr().println(model + ": no quantizable layers found");
     }
     if (json) {
-      spec.commandLine().getOut().println(toJson(layers, skipped));
+      spec.commandLine().getOut().println(toJson(candidates, layers, skipped));
     } else {
       printTable(spec.commandLine().getOut(), layers);
-      if (!skipped.isEmpty()) {
-        spec.commandLine().getOut().println();
-        spec.commandLine().getOut().println("NOT QUANTIZED");
-        for (NotQuantized n : skipped) {
-          spec.commandLine().getOut().println(n.name() + " (" + n.op() + "): " + n.reason());
-        }
-      }
+      printNotQuantized(spec.commandLine().getOut(), skipped);
     }
     return 0;
   }
 
-  private static String toJson(List<QuantizableLayer> layers, List<NotQuantized> skipped) {
+  /**
+   * The candidates (when listed), the layers (or null when they could not be listed) and the layer
+   * ops not quantized.
+   */
+  private static String toJson(
+      Optional<GraphEnds> candidates, List<QuantizableLayer> layers, List<NotQuantized> skipped) {
+    JsonObject root = new JsonObject();
+    candidates.ifPresent(
+        c -> {
+          root.add("inputs", toJson(c.inputs()));
+          root.add("outputs", toJson(c.outputs()));
+        });
+    if (layers != null) {
+      root.add("layers", layersJson(layers));
+      JsonArray notQuantized = new JsonArray();
+      for (NotQuantized n : skipped) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", n.name());
+        o.addProperty("op", n.op());
+        o.addProperty("reason", n.reason());
+        notQuantized.add(o);
+      }
+      root.add("not_quantized", notQuantized);
+    }
+    return new GsonBuilder().serializeNulls().create().toJson(root);
+  }
+
+  private static void printNotQuantized(PrintWriter out, List<NotQuantized> skipped) {
+    if (skipped.isEmpty()) {
+      return;
+    }
+    out.println();
+    out.println("NOT QUANTIZED");
+    for (NotQuantized n : skipped) {
+      out.println(n.name() + " (" + n.op() + "): " + n.reason());
+    }
+  }
+
+  private static JsonArray toJson(List<GraphEnds.Candidate> candidates) {
+    JsonArray array = new JsonArray();
+    for (GraphEnds.Candidate c : candidates) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", c.name());
+      o.addProperty("dtype", c.type());
+      JsonArray shape = new JsonArray();
+      if (!c.shape().isUnknown()) {
+        Arrays.stream(c.shape().asArray()).forEach(shape::add);
+      }
+      o.add("shape", c.shape().isUnknown() ? null : shape);
+      array.add(o);
+    }
+    return array;
+  }
+
+  private static void printCandidates(PrintWriter out, GraphEnds ends) {
+    String format = "%-10s %-40s %-8s %s%n";
+    out.printf(format, "CANDIDATE", "NAME", "DTYPE", "SHAPE");
+    ends.inputs().forEach(c -> out.printf(format, "input", c.name(), c.type(), c.dims()));
+    ends.outputs().forEach(c -> out.printf(format, "output", c.name(), c.type(), c.dims()));
+    out.println();
+  }
+
+  private static JsonArray layersJson(List<QuantizableLayer> layers) {
     JsonArray array = new JsonArray();
     for (QuantizableLayer layer : layers) {
       JsonObject o = new JsonObject();
@@ -114,18 +182,7 @@ final class InspectCommand implements Callable<Integer> {
       o.add("followed_by", then);
       array.add(o);
     }
-    JsonObject root = new JsonObject();
-    root.add("layers", array);
-    JsonArray notQuantized = new JsonArray();
-    for (NotQuantized n : skipped) {
-      JsonObject o = new JsonObject();
-      o.addProperty("name", n.name());
-      o.addProperty("op", n.op());
-      o.addProperty("reason", n.reason());
-      notQuantized.add(o);
-    }
-    root.add("not_quantized", notQuantized);
-    return new GsonBuilder().serializeNulls().create().toJson(root);
+    return array;
   }
 
   private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {

@@ -14,7 +14,6 @@ import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
 import io.github.adaround.source.ModelSource;
-import io.github.adaround.source.ModelSources;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.Objective;
 import java.io.PrintWriter;
@@ -54,9 +53,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description =
-          "SavedModel folder, or frozen GraphDef file with --input and --output, to quantize (read"
-              + " only).")
+      description = "SavedModel folder, or frozen GraphDef file (.pb), to quantize (read only).")
   private Path model;
 
   @Option(
@@ -285,7 +282,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
 
   private Integer quantize() throws Exception {
     QuantizeConfig config = config();
-    boolean frozen = frozenGraph.frozen(model);
+    frozenGraph.frozen(model);
     calibration.check();
     OutputFolder output = OutputFolder.check(out, force);
     // The model (loadable, safe, with the signature) before any data is read.
@@ -315,16 +312,14 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       AdaroundEngine engine =
           new AdaroundEngine(config, new ConsoleProgress(config.recipe().reportEvery()));
       reports =
-          frozen
-              ? engine.run(
-                  model,
-                  () ->
-                      frozenGraph.open(
-                          model, calibration.npySampleShape(), config.model().allowedOps()),
-                  samples,
-                  staging,
-                  state)
-              : engine.run(model, samples, staging, state);
+          engine.run(
+              model,
+              () ->
+                  frozenGraph.open(
+                      model, signature, calibration.npySampleShape(), config.model().allowedOps()),
+              samples,
+              staging,
+              state);
     } catch (Exception | Error e) {
       Folders.deleteRecursively(staging);
       throw e;
@@ -397,12 +392,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
 
   /** The input shape of the signature to be fed; -1 where any size goes. */
   private long[] inputShape() throws ModelException, UserError {
-    if (frozenGraph.frozen(model)) {
-      try (ModelSource source = frozenGraph.open(model, null, Set.copyOf(allowedOps))) {
-        return source.inputShape().asArray();
-      }
-    }
-    try (ModelSource source = ModelSources.open(model, signature, Set.copyOf(allowedOps))) {
+    try (ModelSource source = frozenGraph.open(model, signature, null, Set.copyOf(allowedOps))) {
       return source.inputShape().asArray();
     }
   }

@@ -5,6 +5,7 @@ import io.github.adaround.activation.ActivationSimulation;
 import io.github.adaround.activation.FakeQuantExport;
 import io.github.adaround.activation.MeasuredRange;
 import io.github.adaround.activation.SimulatedInputs;
+import io.github.adaround.cache.HeapCheck;
 import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.config.Storage;
@@ -206,6 +207,8 @@ public final class AdaroundEngine {
     if (config.weights().foldBatchNorm()) {
       BatchNormFolding.check(layers);
     }
+    HeapCheck.check(
+        fp, layers, calibration.count() + calibration.heldBackCount(), config.cacheBytes());
     fp.source().verify(calibration.samples(), calibration.count());
     return layers;
   }

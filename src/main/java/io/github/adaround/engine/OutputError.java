@@ -16,8 +16,11 @@ import org.tensorflow.types.TFloat32;
  */
 final class OutputError {
 
-  /** Samples per run. */
+  /** Samples per run, at most. */
   private static final int CHUNK = 256;
+
+  /** Bytes of one run's inputs, targets and outputs together, at most (but one sample). */
+  private static final long RUN_BYTES = 64L << 20;
 
   private final Session session;
   private final AdaroundLayerGraph training;
@@ -36,8 +39,10 @@ final class OutputError {
   double of(Operand<TFloat32> output, Samples inputs, Samples targets) {
     double sum = 0;
     long count = 0;
-    for (int start = 0; start < inputs.count(); start += CHUNK) {
-      int[] indices = new int[Math.min(CHUNK, inputs.count() - start)];
+    long perSample = 4 * (inputs.sampleShape().size() + 2 * targets.sampleShape().size());
+    int chunk = (int) Math.max(1, Math.min(CHUNK, RUN_BYTES / perSample));
+    for (int start = 0; start < inputs.count(); start += chunk) {
+      int[] indices = new int[Math.min(chunk, inputs.count() - start)];
       for (int i = 0; i < indices.length; i++) {
         indices[i] = start + i;
       }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.FunctionDef;
@@ -249,13 +250,27 @@ public final class OpSafety {
         && stream.getS().toStringUtf8().startsWith("file://");
   }
 
-  /** The top-level nodes that the signatures' outputs and the init ops depend on. */
+  /**
+   * The top-level nodes that the signatures' outputs and the init ops depend on. A graph without
+   * signatures is fed and read at any of its tensors: every node of it, but the checkpoint ops
+   * (SaveV2, RestoreV2, MergeV2Checkpoints) that its saver def's save and restore ops run.
+   */
   private static List<NodeDef> reachedNodes(MetaGraphDef graph) {
     Map<String, NodeDef> nodes = new HashMap<>();
     for (NodeDef node : graph.getGraphDef().getNodeList()) {
       nodes.put(node.getName(), node);
     }
     Deque<String> pending = new ArrayDeque<>();
+    if (graph.getSignatureDefCount() == 0) {
+      SaverDef saver = graph.getSaverDef();
+      pending.add(OpNames.nodeOf(saver.getSaveTensorName()));
+      pending.add(OpNames.nodeOf(saver.getRestoreOpName()));
+      Set<String> checkpointOps = Set.of("SaveV2", "RestoreV2", "MergeV2Checkpoints");
+      Set<NodeDef> saverNodes = new HashSet<>(dependencies(nodes, pending));
+      return graph.getGraphDef().getNodeList().stream()
+          .filter(n -> !(saverNodes.contains(n) && checkpointOps.contains(n.getOp())))
+          .toList();
+    }
     for (SignatureDef signature : graph.getSignatureDefMap().values()) {
       for (TensorInfo output : signature.getOutputsMap().values()) {
         pending.add(OpNames.nodeOf(output.getName()));
@@ -268,6 +283,11 @@ public final class OpSafety {
         def.getNodeList().getValueList().forEach(name -> pending.add(OpNames.nodeOf(name)));
       }
     }
+    return dependencies(nodes, pending);
+  }
+
+  /** The nodes that {@code pending} names and the nodes they depend on. */
+  private static List<NodeDef> dependencies(Map<String, NodeDef> nodes, Deque<String> pending) {
     Set<String> seen = new HashSet<>();
     List<NodeDef> reached = new ArrayList<>();
     while (!pending.isEmpty()) {
@@ -285,8 +305,12 @@ public final class OpSafety {
   /** The functions that the saver def's save and restore nodes call. */
   private static Set<String> saverCalls(MetaGraphDef graph, FunctionLibrary library) {
     SaverDef saver = graph.getSaverDef();
+    // A graph without a saver has two empty names.
     Set<String> saverNodes =
-        Set.of(OpNames.nodeOf(saver.getSaveTensorName()), OpNames.nodeOf(saver.getRestoreOpName()));
+        new HashSet<>(
+            List.of(
+                OpNames.nodeOf(saver.getSaveTensorName()),
+                OpNames.nodeOf(saver.getRestoreOpName())));
     Set<String> called = new HashSet<>();
     for (NodeDef node : graph.getGraphDef().getNodeList()) {
       if (saverNodes.contains(node.getName())) {
@@ -296,7 +320,14 @@ public final class OpSafety {
     return called;
   }
 
-  private static MetaGraphDef taggedGraph(Path dir, String tag) throws ModelException {
+  /**
+   * The meta graph of tag {@code tag} in {@code dir}'s {@code saved_model.pb}, read as a protocol
+   * buffer.
+   *
+   * @throws ModelException when the folder is no SavedModel or has no meta graph of that tag (the
+   *     message lists the tags it has)
+   */
+  public static MetaGraphDef taggedGraph(Path dir, String tag) throws ModelException {
     Path file = dir.resolve("saved_model.pb");
     if (!Files.isDirectory(dir)) {
       throw new ModelException(dir, "no such folder");
@@ -314,6 +345,17 @@ public final class OpSafety {
     return model.getMetaGraphsList().stream()
         .filter(m -> m.getMetaInfoDef().getTagsList().contains(tag))
         .findFirst()
-        .orElseThrow(() -> new ModelException(dir, "no meta graph with tag '" + tag + "'"));
+        .orElseThrow(
+            () ->
+                new ModelException(
+                    dir,
+                    "no meta graph with tag '"
+                        + tag
+                        + "' (its tags: "
+                        + model.getMetaGraphsList().stream()
+                            .map(m -> String.join(",", m.getMetaInfoDef().getTagsList()))
+                            .map(t -> t.isEmpty() ? "none" : t)
+                            .collect(Collectors.joining("; "))
+                        + "; choose one with --tag TAG)"));
   }
 }

@@ -39,30 +39,57 @@ import org.tensorflow.types.TFloat32;
  */
 final class FrozenGraph extends AbstractModelSource {
 
-  private final Path file;
   private final GraphDef original;
+  private final GraphWriter writer;
   private final Map<String, float[]> written = new HashMap<>();
   private final Set<String> folded = new HashSet<>();
 
+  /** Writes the exported graph, with the session that holds its variables, into a folder. */
+  @FunctionalInterface
+  interface GraphWriter {
+    void write(Path dir, GraphDef exported, Session session) throws IOException;
+  }
+
   private FrozenGraph(
-      Path file, GraphDef original, Graph graph, Session session, ChosenSignature signature) {
+      GraphDef original,
+      GraphWriter writer,
+      Graph graph,
+      Session session,
+      ChosenSignature signature) {
     super(graph, session, signature);
-    this.file = file;
     this.original = original;
+    this.writer = writer;
   }
 
   /**
    * Loads {@code original} with its weights writable.
    *
-   * @param input the fed tensor, {@code name} or {@code name:k}
-   * @param outputs the tensors read, each {@code name} or {@code name:k}
+   * @param input the fed tensor, {@code name} or {@code name:k}; null for the graph's one float
+   *     placeholder
+   * @param outputs the tensors read, each {@code name} or {@code name:k}; empty for the graph's one
+   *     float output that nothing reads
    * @param sampleShape the shape of one sample, for the dimensions that the graph leaves unknown
    *     (the calibration file's), or null
-   * @throws UserError when a named node is missing, the graph does not import, or the input's rank
-   *     is not known
+   * @throws UserError when a named node is missing, the graph does not import, the input's rank is
+   *     not known, or an input or output is not given and the graph has not exactly one candidate
    */
   static FrozenGraph open(
       Path file, GraphDef original, String input, List<String> outputs, long[] sampleShape) {
+    GraphWriter toFile =
+        (dir, exported, session) -> {
+          Files.createDirectories(dir);
+          Files.write(dir.resolve(file.getFileName().toString()), exported.toByteArray());
+        };
+    return open(original, toFile, input, outputs, sampleShape);
+  }
+
+  /** As {@link #open(Path, GraphDef, String, List, long[])}, exported by {@code writer}. */
+  static FrozenGraph open(
+      GraphDef original,
+      GraphWriter writer,
+      String input,
+      List<String> outputs,
+      long[] sampleShape) {
     Graph graph = new Graph();
     try {
       graph.importGraphDef(Placement.withoutDevices(FrozenWeights.asVariables(original)));
@@ -72,14 +99,16 @@ final class FrozenGraph extends AbstractModelSource {
     }
     Session session = Placement.session(graph);
     try {
-      String in = withIndex(input);
-      List<String> outs = outputs.stream().map(FrozenGraph::withIndex).toList();
+      GraphEnds ends = GraphEnds.of(graph);
+      String in = withIndex(ends.input(input));
+      List<String> outs = ends.outputs(outputs).stream().map(FrozenGraph::withIndex).toList();
       for (String tensor : outs) {
         requireNode(graph, tensor);
       }
       Shape shape = inputShape(requireNode(graph, in), in, sampleShape);
       FrozenWeights.initialize(graph, session);
-      return new FrozenGraph(file, original, graph, session, new ChosenSignature(in, shape, outs));
+      return new FrozenGraph(
+          original, writer, graph, session, new ChosenSignature(in, shape, outs));
     } catch (RuntimeException e) {
       session.close();
       graph.close();
@@ -161,8 +190,9 @@ final class FrozenGraph extends AbstractModelSource {
   }
 
   /**
-   * Writes {@code dir/FILE.pb}: the input's graph with the written constants' new values, and each
-   * folded batch norm replaced by an {@code Identity} of its input under the same name.
+   * Writes {@code dir/FILE.pb} (or the SavedModel of its writer): the input's graph with the
+   * written constants' new values, and each folded batch norm replaced by an {@code Identity} of
+   * its input under the same name.
    */
   @Override
   public void export(Path dir) throws IOException {
@@ -170,7 +200,7 @@ final class FrozenGraph extends AbstractModelSource {
     for (int i = 0; i < out.getNodeCount(); i++) {
       NodeDef node = out.getNode(i);
       float[] value = written.get(node.getName());
-      if (value != null) {
+      if (value != null && node.getOp().equals("Const")) {
         out.setNode(i, withValue(node, value));
       } else if (folded.contains(node.getName())) {
         out.setNode(
@@ -184,8 +214,7 @@ final class FrozenGraph extends AbstractModelSource {
                 .build());
       }
     }
-    Files.createDirectories(dir);
-    Files.write(dir.resolve(file.getFileName().toString()), out.build().toByteArray());
+    writer.write(dir, out.build(), session());
   }
 
   /** The {@code Const} node with its tensor's values replaced, its shape and dtype kept. */

@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.tf.OpNames;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
@@ -25,13 +26,22 @@ final class FrozenWeights {
 
   private FrozenWeights() {}
 
-  /** {@code graph} with its float constants of rank one or more turned into variables. */
+  /**
+   * {@code graph} with its float constants of rank one or more turned into variables; not those
+   * that only assigns read (the initial values of a SavedModel's variables).
+   */
   static GraphDef asVariables(GraphDef graph) {
     GraphDef.Builder out = GraphDef.newBuilder(graph).clearNode();
     Set<String> names = new HashSet<>();
-    graph.getNodeList().forEach(n -> names.add(n.getName()));
+    Set<String> read = new HashSet<>();
     for (NodeDef node : graph.getNodeList()) {
-      if (!isWeight(node)) {
+      names.add(node.getName());
+      if (!node.getOp().equals("Assign")) {
+        node.getInputList().forEach(i -> read.add(OpNames.nodeOf(i)));
+      }
+    }
+    for (NodeDef node : graph.getNodeList()) {
+      if (!isWeight(node) || !read.contains(node.getName())) {
         out.addNode(node);
         continue;
       }

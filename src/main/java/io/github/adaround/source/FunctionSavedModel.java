@@ -99,6 +99,7 @@ final class FunctionSavedModel extends AbstractModelSource {
         inputShape(),
         samples,
         count,
+        Batches.rowsFor(graph(), inputShape(), outputTensors()),
         (x, rows) -> {
           Session.Runner inlined = session().runner().feed(inputTensor(), x);
           Session.Runner original = bundle.session().runner().feed(inputTensor(), x);

@@ -16,10 +16,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 
 /** Opens a model folder as the {@link ModelSource} of its format. */
@@ -42,7 +45,23 @@ public final class ModelSources {
    */
   public static ModelSource open(Path dir, String signature, Set<String> allowedOps)
       throws ModelException {
-    SavedModelBundle bundle = SavedModels.load(dir, allowedOps);
+    return open(dir, SavedModels.SERVE, signature, allowedOps);
+  }
+
+  /**
+   * As {@link #open(Path, String, Set)} for the meta graph of tag {@code tag}; one without
+   * signatures is opened as {@link #openUnsigned} opens it, at its one float placeholder and its
+   * one float output that nothing reads.
+   *
+   * @throws ModelException also when there is no meta graph of that tag (the message lists the tags
+   *     there are)
+   */
+  public static ModelSource open(Path dir, String tag, String signature, Set<String> allowedOps)
+      throws ModelException {
+    if (Files.isDirectory(dir) && OpSafety.taggedGraph(dir, tag).getSignatureDefCount() == 0) {
+      return openUnsigned(dir, tag, null, List.of(), null, allowedOps);
+    }
+    SavedModelBundle bundle = SavedModels.load(dir, tag, allowedOps);
     ModelSource source;
     try {
       if (!holdsLayerOps(bundle.metaGraphDef().getGraphDef())) {
@@ -87,27 +106,18 @@ public final class ModelSources {
    * Opens the frozen {@code GraphDef} in {@code file}, fed at {@code input} and read at {@code
    * outputs}, after {@link io.github.adaround.guard.OpSafety#checkGraph}.
    *
+   * @param input the fed node or tensor, or null for the graph's one float placeholder
+   * @param outputs the nodes or tensors read, or empty for its one float output that nothing reads
    * @param sampleShape one sample's shape for the input dimensions the graph leaves unknown, or
    *     null
    * @throws ModelException when the file is missing, no GraphDef, unsafe, holds no layer op, lacks
-   *     a named node or does not say the input's shape
+   *     a named node, does not say the input's shape or has not one candidate for an input or
+   *     output that is not given
    */
   public static ModelSource openFrozen(
       Path file, String input, List<String> outputs, long[] sampleShape, Set<String> allowedOps)
       throws ModelException {
-    if (!Files.isRegularFile(file)) {
-      throw new ModelException(file, "no such file");
-    }
-    GraphDef graph;
-    try {
-      graph = GraphDef.parseFrom(Files.readAllBytes(file));
-    } catch (IOException e) {
-      throw new ModelException(file, "not a frozen GraphDef (" + e.getMessage() + ")");
-    }
-    if (graph.getNodeCount() == 0) {
-      throw new ModelException(file, "not a frozen GraphDef (no nodes)");
-    }
-    OpSafety.checkGraph(file, graph, allowedOps);
+    GraphDef graph = readFrozen(file, allowedOps);
     if (!holdsLayerOps(graph)) {
       throw new ModelException(file, NO_LAYERS);
     }
@@ -116,6 +126,92 @@ public final class ModelSources {
     } catch (RuntimeException e) {
       throw named(file, e);
     }
+  }
+
+  /**
+   * Opens the meta graph of tag {@code tag} of the SavedModel in {@code dir}, which has no
+   * signatures, like a frozen graph: fed at {@code input}, read at {@code outputs}, after {@link
+   * OpSafety#check}.
+   *
+   * @param input the fed node or tensor, or null for the graph's one float placeholder
+   * @param outputs the nodes or tensors read, or empty for its one float output that nothing reads
+   * @param sampleShape one sample's shape for the input dimensions the graph leaves unknown, or
+   *     null
+   * @throws ModelException when the folder is no safe SavedModel, has no such tag, has signatures,
+   *     holds no layer op, lacks a named node or has not one candidate for an input or output that
+   *     is not given
+   */
+  public static ModelSource openUnsigned(
+      Path dir,
+      String tag,
+      String input,
+      List<String> outputs,
+      long[] sampleShape,
+      Set<String> allowedOps)
+      throws ModelException {
+    OpSafety.check(dir, tag, allowedOps);
+    MetaGraphDef meta = OpSafety.taggedGraph(dir, tag);
+    if (meta.getSignatureDefCount() > 0) {
+      throw new ModelException(
+          dir,
+          "--input and --output are for a frozen GraphDef or a SavedModel without signatures, and"
+              + " this one has signatures "
+              + String.join(", ", new TreeSet<>(meta.getSignatureDefMap().keySet()))
+              + " (choose one with --signature)");
+    }
+    if (!holdsLayerOps(meta.getGraphDef())) {
+      throw new ModelException(dir, NO_LAYERS);
+    }
+    try {
+      return UnsignedSavedModel.open(dir, tag, meta, input, outputs, sampleShape);
+    } catch (RuntimeException e) {
+      throw named(dir, e);
+    }
+  }
+
+  /**
+   * The tensors that a model without signatures (a frozen GraphDef file, or a SavedModel whose meta
+   * graph of tag {@code tag} has none) can be fed and read at; empty for a SavedModel with
+   * signatures.
+   *
+   * @throws ModelException when the model cannot be read, is unsafe or does not import
+   */
+  public static Optional<GraphEnds> graphEnds(Path model, String tag, Set<String> allowedOps)
+      throws ModelException {
+    GraphDef graph;
+    if (Files.isDirectory(model)) {
+      OpSafety.check(model, tag, allowedOps);
+      MetaGraphDef meta = OpSafety.taggedGraph(model, tag);
+      if (meta.getSignatureDefCount() > 0) {
+        return Optional.empty();
+      }
+      graph = meta.getGraphDef();
+    } else {
+      graph = readFrozen(model, allowedOps);
+    }
+    try {
+      return Optional.of(GraphEnds.of(graph));
+    } catch (RuntimeException e) {
+      throw named(model, e);
+    }
+  }
+
+  /** The GraphDef in {@code file}, after {@link OpSafety#checkGraph}. */
+  private static GraphDef readFrozen(Path file, Set<String> allowedOps) throws ModelException {
+    if (!Files.isRegularFile(file)) {
+      throw new ModelException(file, "no such file");
+    }
+    GraphDef graph;
+    try {
+      graph = GraphDef.parseFrom(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new ModelException(file, "not a frozen GraphDef (its bytes do not parse as one)", e);
+    }
+    if (graph.getNodeCount() == 0) {
+      throw new ModelException(file, "not a frozen GraphDef (no nodes)");
+    }
+    OpSafety.checkGraph(file, graph, allowedOps);
+    return graph;
   }
 
   /** A user error about the model as one that names it; anything else as it is. */

@@ -10,7 +10,7 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.exceptions.TensorFlowException;
 
-/** Loads SavedModels with the {@code serve} tag, turning failures into one-line errors. */
+/** Loads SavedModels (by default the {@code serve} tag), turning failures into one-line errors. */
 public final class SavedModels {
   /** The tag of inference graphs. */
   public static final String SERVE = "serve";
@@ -36,7 +36,19 @@ public final class SavedModels {
    * @throws ModelException when the folder is missing or is not a loadable, safe SavedModel
    */
   public static SavedModelBundle load(Path dir, Set<String> allowedOps) throws ModelException {
-    OpSafety.check(dir, SERVE, allowedOps);
+    return load(dir, SERVE, allowedOps);
+  }
+
+  /**
+   * Loads the meta graph of tag {@code tag} of the SavedModel in {@code dir} after {@link
+   * OpSafety#check}, with the unsafe op types in {@code allowedOps} allowed.
+   *
+   * @throws ModelException when the folder is missing, has no such tag (the message lists its tags)
+   *     or is not a loadable, safe SavedModel
+   */
+  public static SavedModelBundle load(Path dir, String tag, Set<String> allowedOps)
+      throws ModelException {
+    OpSafety.check(dir, tag, allowedOps);
     if (!Files.isDirectory(dir)) {
       throw new ModelException(dir, "no such folder");
     }
@@ -48,7 +60,7 @@ public final class SavedModels {
     try {
       bundle =
           SavedModelBundle.loader(dir.toString())
-              .withTags(SERVE)
+              .withTags(tag)
               .withConfigProto(Placement.SOFT)
               .load();
     } catch (TensorFlowException | IllegalArgumentException e) {

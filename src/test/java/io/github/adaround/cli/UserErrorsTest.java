@@ -66,9 +66,7 @@ class UserErrorsTest {
         "adaround quantize: " + missing + ": no such folder");
     assertSentence(
         quantize(aFile, dir.resolve("out")),
-        "adaround quantize: "
-            + aFile
-            + ": a frozen GraphDef file needs --input NAME and --output NAME");
+        "adaround quantize: " + aFile + ": not a frozen GraphDef (its bytes do not parse as one)");
     Run broken = quantize(corrupt, dir.resolve("out"));
     assertSentence(broken, null);
     assertTrue(
