@@ -1,6 +1,7 @@
 package io.github.adaround.source;
 
 import com.google.protobuf.ByteString;
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
@@ -153,7 +154,7 @@ final class FrozenGraph extends AbstractModelSource {
 
   /** Nothing to check: the variables hold the constants' values and feed the same ops. */
   @Override
-  public void verify(float[] samples, int count) {}
+  public void verify(InputSamples samples) {}
 
   @Override
   public void foldedAway(String op) {

@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class LiveGraph extends AbstractModelSource {
     Graph copy = new Graph();
     copy.importGraphDef(graph().toGraphDef());
     Session copySession = new Session(copy);
-    ChosenSignature signature = new ChosenSignature(inputTensor(), inputShape(), outputTensors());
+    ChosenSignature signature = new ChosenSignature(inputs(), outputTensors());
     LiveGraph snapshot = new LiveGraph(copy, copySession, signature, true);
     List<String> resourceVariables = new ArrayList<>();
     Iterator<GraphOperation> ops = graph().operations();
@@ -113,7 +114,7 @@ public final class LiveGraph extends AbstractModelSource {
 
   /** Nothing to check: the graph is the caller's own. */
   @Override
-  public void verify(float[] samples, int count) {}
+  public void verify(InputSamples samples) {}
 
   /** Writes a SavedModel of the session with one signature, {@code serving_default}. */
   @Override

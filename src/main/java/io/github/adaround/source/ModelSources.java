@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.proto.GraphDef;
@@ -72,11 +73,12 @@ public final class ModelSources {
     return source;
   }
 
-  /** A placeholder other than the signature's input that its outputs depend on, or null. */
+  /** A placeholder other than the signature's inputs that its outputs depend on, or null. */
   private static String unfedPlaceholder(ModelSource source) {
-    String input = OpNames.nodeOf(source.inputTensor());
+    Set<String> inputs =
+        source.inputs().stream().map(i -> OpNames.nodeOf(i.tensor())).collect(Collectors.toSet());
     return Dependencies.of(source.graph(), source.outputTensors()).stream()
-        .filter(op -> op.type().equals("Placeholder") && !op.name().equals(input))
+        .filter(op -> op.type().equals("Placeholder") && !inputs.contains(op.name()))
         .map(GraphOperation::name)
         .sorted()
         .findFirst()
