@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.source.ModelInput;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import java.io.PrintWriter;
@@ -57,24 +58,37 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<QuantizableLayer> layers;
+    List<ModelInput> inputs;
     try (ModelSource source =
         frozenGraph.frozen(model)
             ? frozenGraph.open(model, null, Set.of())
             : ModelSources.open(model, signature, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
+      inputs = source.inputs();
     }
     if (layers.isEmpty()) {
       spec.commandLine().getErr().println(model + ": no quantizable layers found");
     }
     if (json) {
-      spec.commandLine().getOut().println(toJson(layers));
+      spec.commandLine().getOut().println(toJson(inputs, layers));
     } else {
+      printInputs(spec.commandLine().getOut(), inputs);
       printTable(spec.commandLine().getOut(), layers);
     }
     return 0;
   }
 
-  private static String toJson(List<QuantizableLayer> layers) {
+  private static String toJson(List<ModelInput> inputs, List<QuantizableLayer> layers) {
+    JsonArray fed = new JsonArray();
+    for (ModelInput input : inputs) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", input.key());
+      o.addProperty("tensor", input.tensor());
+      JsonArray shape = new JsonArray();
+      Arrays.stream(input.shape().asArray()).forEach(shape::add);
+      o.add("shape", shape);
+      fed.add(o);
+    }
     JsonArray array = new JsonArray();
     for (QuantizableLayer layer : layers) {
       JsonObject o = new JsonObject();
@@ -98,8 +112,17 @@ final class InspectCommand implements Callable<Integer> {
       array.add(o);
     }
     JsonObject root = new JsonObject();
+    root.add("inputs", fed);
     root.add("layers", array);
     return new GsonBuilder().serializeNulls().create().toJson(root);
+  }
+
+  private static void printInputs(PrintWriter out, List<ModelInput> inputs) {
+    for (ModelInput input : inputs) {
+      out.printf(
+          "input %s %s (%s)%n",
+          input.key(), Arrays.toString(input.shape().asArray()).replace(" ", ""), input.tensor());
+    }
   }
 
   private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {

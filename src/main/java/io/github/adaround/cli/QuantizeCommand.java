@@ -13,6 +13,7 @@ import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
+import io.github.adaround.source.ModelInput;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import io.github.adaround.train.AdaroundRecipe;
@@ -45,7 +46,7 @@ import picocli.CommandLine.Spec;
           + " and report.json; with --activation-bits also fake-quant/, the simulated integer"
           + " model. The input model is only read.",
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
-          + " or a .npy file of model inputs (--calibration-npy)."
+          + " or .npy files of model inputs, one per input (--calibration-npy [NAME=]FILE)."
     })
 final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   @Spec private CommandSpec spec;
@@ -289,8 +290,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
     calibration.check();
     OutputFolder output = OutputFolder.check(out, force);
     // The model (loadable, safe, with the signature) before any data is read.
-    long[] inputShape = inputShape();
-    Calibration samples = calibration.load(inputShape);
+    Calibration samples = calibration.load(inputs());
     if (samples.heldBackCount() == 0) {
       System.err.println(
           "note: no samples beyond --calibration to hold back; --keep-best compares on the"
@@ -395,15 +395,15 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
         : ActivationConfig.floatReconstruction(activationBits, activationRange);
   }
 
-  /** The input shape of the signature to be fed; -1 where any size goes. */
-  private long[] inputShape() throws ModelException, UserError {
+  /** The inputs of the signature to be fed; shapes -1 where any size goes. */
+  private List<ModelInput> inputs() throws ModelException, UserError {
     if (frozenGraph.frozen(model)) {
       try (ModelSource source = frozenGraph.open(model, null, Set.copyOf(allowedOps))) {
-        return source.inputShape().asArray();
+        return source.inputs();
       }
     }
     try (ModelSource source = ModelSources.open(model, signature, Set.copyOf(allowedOps))) {
-      return source.inputShape().asArray();
+      return source.inputs();
     }
   }
 
