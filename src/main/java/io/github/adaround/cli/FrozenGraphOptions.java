@@ -20,8 +20,8 @@ final class FrozenGraphOptions {
       paramLabel = "NAME",
       description =
           "With a frozen GraphDef (.pb file) as --model: the node (or tensor name:k) fed with the"
-              + " calibration samples.")
-  private String input;
+              + " calibration samples (repeatable: one per input).")
+  private List<String> inputs = List.of();
 
   @Option(
       names = "--output",
@@ -36,8 +36,8 @@ final class FrozenGraphOptions {
    *     options with a folder
    */
   boolean frozen(Path model) throws UserError {
-    boolean given = input != null || !outputs.isEmpty();
-    if (given && (input == null || outputs.isEmpty())) {
+    boolean given = !inputs.isEmpty() || !outputs.isEmpty();
+    if (given && (inputs.isEmpty() || outputs.isEmpty())) {
       throw new UserError("--input and --output go together (a frozen GraphDef needs both)");
     }
     if (given && Files.isDirectory(model)) {
@@ -55,6 +55,6 @@ final class FrozenGraphOptions {
    * (or null).
    */
   ModelSource open(Path model, long[] sampleShape, Set<String> allowedOps) throws ModelException {
-    return ModelSources.openFrozen(model, input, outputs, sampleShape, allowedOps);
+    return ModelSources.openFrozen(model, inputs, outputs, sampleShape, allowedOps);
   }
 }

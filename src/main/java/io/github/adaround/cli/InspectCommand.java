@@ -52,7 +52,7 @@ final class InspectCommand implements Callable<Integer> {
       description = "Signature whose layers are listed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
-  @Option(names = "--json", description = "Print {\"layers\": [...]} on stdout.")
+  @Option(names = "--json", description = "Print {\"inputs\": [...], \"layers\": [...]} on stdout.")
   private boolean json;
 
   @Override

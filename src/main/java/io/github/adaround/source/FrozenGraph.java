@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,15 +56,15 @@ final class FrozenGraph extends AbstractModelSource {
   /**
    * Loads {@code original} with its weights writable.
    *
-   * @param input the fed tensor, {@code name} or {@code name:k}
+   * @param inputs the fed tensors, each {@code name} or {@code name:k}
    * @param outputs the tensors read, each {@code name} or {@code name:k}
    * @param sampleShape the shape of one sample, for the dimensions that the graph leaves unknown
-   *     (the calibration file's), or null
+   *     (the calibration file's), or null; used with one input only
    * @throws UserError when a named node is missing, the graph does not import, or the input's rank
    *     is not known
    */
   static FrozenGraph open(
-      Path file, GraphDef original, String input, List<String> outputs, long[] sampleShape) {
+      Path file, GraphDef original, List<String> inputs, List<String> outputs, long[] sampleShape) {
     Graph graph = new Graph();
     try {
       graph.importGraphDef(Placement.withoutDevices(FrozenWeights.asVariables(original)));
@@ -73,14 +74,18 @@ final class FrozenGraph extends AbstractModelSource {
     }
     Session session = Placement.session(graph);
     try {
-      String in = withIndex(input);
       List<String> outs = outputs.stream().map(FrozenGraph::withIndex).toList();
       for (String tensor : outs) {
         requireNode(graph, tensor);
       }
-      Shape shape = inputShape(requireNode(graph, in), in, sampleShape);
+      List<ModelInput> fed = new ArrayList<>();
+      for (String input : inputs) {
+        String in = withIndex(input);
+        long[] fill = inputs.size() == 1 ? sampleShape : null;
+        fed.add(new ModelInput(input, in, inputShape(requireNode(graph, in), in, fill)));
+      }
       FrozenWeights.initialize(graph, session);
-      return new FrozenGraph(file, original, graph, session, new ChosenSignature(in, shape, outs));
+      return new FrozenGraph(file, original, graph, session, new ChosenSignature(fed, outs));
     } catch (RuntimeException e) {
       session.close();
       graph.close();

@@ -35,8 +35,8 @@ public final class InputBinding {
    */
   public static List<Bound> bind(List<ModelInput> inputs, InputSamples samples) {
     List<CalibrationInput> given = samples.inputs();
-    boolean unnamed = given.size() == 1 && given.get(0).name() == null;
-    if (unnamed && inputs.size() != 1) {
+    boolean unnamed = given.stream().anyMatch(g -> g.name() == null);
+    if (unnamed && (inputs.size() != 1 || given.size() != 1)) {
       throw new UserError(
           "the model has "
               + inputs.size()

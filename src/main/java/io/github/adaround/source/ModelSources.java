@@ -97,6 +97,20 @@ public final class ModelSources {
   public static ModelSource openFrozen(
       Path file, String input, List<String> outputs, long[] sampleShape, Set<String> allowedOps)
       throws ModelException {
+    return openFrozen(file, List.of(input), outputs, sampleShape, allowedOps);
+  }
+
+  /**
+   * As {@link #openFrozen(Path, String, List, long[], Set)}, fed at each of {@code inputs}; {@code
+   * sampleShape} fills the unknown dimensions of a single input only.
+   */
+  public static ModelSource openFrozen(
+      Path file,
+      List<String> inputs,
+      List<String> outputs,
+      long[] sampleShape,
+      Set<String> allowedOps)
+      throws ModelException {
     if (!Files.isRegularFile(file)) {
       throw new ModelException(file, "no such file");
     }
@@ -114,7 +128,7 @@ public final class ModelSources {
       throw new ModelException(file, NO_LAYERS);
     }
     try {
-      return FrozenGraph.open(file, graph, input, outputs, sampleShape);
+      return FrozenGraph.open(file, graph, inputs, outputs, sampleShape);
     } catch (RuntimeException e) {
       throw named(file, e);
     }

@@ -106,6 +106,39 @@ final class InputsModels {
         });
   }
 
+  /**
+   * A frozen GraphDef {@code y = a Wa + b Wb} with placeholders {@code a} {@code [-1, 4]} and
+   * {@code b} {@code [-1, 3]}, the weights {@code wa} and {@code wb} constants; written to {@code
+   * file}.
+   */
+  static Path frozenTwoInputs(Path file) throws IOException {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      SplittableRandom random = new SplittableRandom(3);
+      Placeholder<TFloat32> a =
+          tf.withName("a").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
+      Placeholder<TFloat32> b =
+          tf.withName("b").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
+      Operand<TFloat32> y =
+          tf.withName("y")
+              .math
+              .add(
+                  tf.linalg.matMul(a, constant(tf, "wa", random, 4, 2)),
+                  tf.linalg.matMul(b, constant(tf, "wb", random, 3, 2)));
+      java.nio.file.Files.write(file, graph.toGraphDef().toByteArray());
+    }
+    return file;
+  }
+
+  private static Operand<TFloat32> constant(
+      Ops tf, String name, SplittableRandom random, long... shape) {
+    float[] values = new float[Math.toIntExact(Shape.of(shape).size())];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) (random.nextDouble() - 0.5);
+    }
+    return tf.withName(name).constant(Shape.of(shape), DataBuffers.of(values, true, false));
+  }
+
   private interface Body {
     Signature build(Ops tf, SplittableRandom random);
   }

@@ -89,6 +89,28 @@ class InputsQuantizeTest {
   }
 
   @Test
+  void aFrozenGraphOfTwoInputsTakesOneInputOptionAndOneFileEach() throws Exception {
+    Path graph = InputsModels.frozenTwoInputs(dir.resolve("two.pb"));
+    Path a = npy("a.npy", 20, 4);
+    Path b = npy("b.npy", 20, 3);
+    Path out = dir.resolve("out");
+    Run r =
+        quantize(
+            graph,
+            out,
+            List.of("--input", "a", "--input", "b", "--output", "y"),
+            "b=" + b,
+            "a=" + a);
+    assertEquals(0, r.status(), r.err());
+    assertTrue(Files.isRegularFile(out.resolve("two.pb")));
+    JsonObject params =
+        JsonParser.parseString(Files.readString(out.resolve("encodings.json")))
+            .getAsJsonObject()
+            .getAsJsonObject("param_encodings");
+    assertEquals(new TreeSet<>(List.of("wa", "wb")), new TreeSet<>(params.keySet()));
+  }
+
+  @Test
   void inspectShowsEveryInput() throws Exception {
     Path model = InputsModels.twoInputs(dir.resolve("model"));
     Run r = run("inspect", "--model", model.toString(), "--json");
