@@ -59,6 +59,29 @@ class InputsQuantizeTest {
   }
 
   @Test
+  void bothInputsFeedTheActivationRangesAndTheSimulatedIntegerModel() throws Exception {
+    Path model = InputsModels.twoInputs(dir.resolve("model"));
+    Path image = npy("image.npy", 20, 8, 8, 1);
+    Path features = npy("features.npy", 20, 7);
+    Path out = dir.resolve("out");
+    Run r =
+        quantize(
+            model,
+            out,
+            List.of("--activation-bits", "8"),
+            "image=" + image,
+            "features=" + features);
+    assertEquals(0, r.status(), r.err());
+    JsonObject activations =
+        JsonParser.parseString(Files.readString(out.resolve("encodings.json")))
+            .getAsJsonObject()
+            .getAsJsonObject("activation_encodings");
+    assertTrue(activations.has("image:0"), activations.keySet().toString());
+    assertTrue(activations.has("features:0"), activations.keySet().toString());
+    assertTrue(Files.isRegularFile(out.resolve("fake-quant").resolve("saved_model.pb")));
+  }
+
+  @Test
   void namesThatDoNotFitTheModelsInputsAreRefusedInOneSentence() throws Exception {
     Path model = InputsModels.twoInputs(dir.resolve("model"));
     Path image = npy("image.npy", 20, 8, 8, 1);
