@@ -59,7 +59,8 @@ class InputsQuantizeTest {
   }
 
   @Test
-  void bothInputsFeedTheActivationRangesAndTheSimulatedIntegerModel() throws Exception {
+  void bothInputsFeedTheActivationRangesTheSimulatedIntegerModelAndTheGramStatistics()
+      throws Exception {
     Path model = InputsModels.twoInputs(dir.resolve("model"));
     Path image = npy("image.npy", 20, 8, 8, 1);
     Path features = npy("features.npy", 20, 7);
@@ -79,6 +80,24 @@ class InputsQuantizeTest {
     assertTrue(activations.has("image:0"), activations.keySet().toString());
     assertTrue(activations.has("features:0"), activations.keySet().toString());
     assertTrue(Files.isRegularFile(out.resolve("fake-quant").resolve("saved_model.pb")));
+
+    Path quadratic = dir.resolve("quadratic");
+    Run q =
+        quantize(
+            model,
+            quadratic,
+            List.of("--objective", "quadratic"),
+            "image=" + image,
+            "features=" + features);
+    assertEquals(0, q.status(), q.err());
+    JsonObject first =
+        JsonParser.parseString(Files.readString(quadratic.resolve("report.json")))
+            .getAsJsonObject()
+            .getAsJsonArray("layers")
+            .get(0)
+            .getAsJsonObject();
+    assertEquals("img/kernel", first.get("weight").getAsString());
+    assertEquals("quadratic", first.get("objective").getAsString());
   }
 
   @Test
