@@ -248,7 +248,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--signature",
       paramLabel = "NAME",
       defaultValue = "serving_default",
-      description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
+      description = "Signature whose inputs are fed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
   /** The log of this run's internal error, or null while there is none. */
