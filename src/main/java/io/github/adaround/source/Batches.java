@@ -8,8 +8,9 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Splits samples into the batches a signature takes: of its fixed batch size, the last one padded
- * with zero samples, or of {@link #CHUNK} samples when any size goes; one tensor per input.
+ * Splits samples into the batches a signature takes: of its fixed batch size (an input's that fixes
+ * one), the last one padded with zero samples, or of {@link #CHUNK} samples when any size goes; one
+ * tensor per input.
  */
 public final class Batches {
 
@@ -33,7 +34,7 @@ public final class Batches {
    */
   public static void forEach(List<ModelInput> inputs, InputSamples samples, BatchSink sink) {
     List<InputBinding.Bound> bound = InputBinding.bind(inputs, samples);
-    long fixed = inputs.get(0).shape().get(0);
+    long fixed = inputs.stream().mapToLong(i -> i.shape().get(0)).max().orElse(-1);
     int chunk = fixed > 0 ? Math.toIntExact(fixed) : CHUNK;
     int n = samples.count();
     for (int start = 0; start < n; start += chunk) {
