@@ -26,7 +26,7 @@ public final class ActivationSimulation {
   public static ActivationSimulation of(
       ModelSession model, List<QuantizableLayer> layers, ActivationConfig config) {
     return new ActivationSimulation(
-        ActivationTensorFinder.find(model.graph(), model.inputName(), model.outputNames(), layers),
+        ActivationTensorFinder.find(model.graph(), model.inputNames(), model.outputNames(), layers),
         config);
   }
 
@@ -37,8 +37,7 @@ public final class ActivationSimulation {
   /** Each quantized tensor's range on {@code model} with the calibration samples. */
   public Map<String, MeasuredRange> measure(ModelSession model, Calibration calibration) {
     return ActivationRanges.measure(
-        (names, sink) ->
-            model.forEachChunk(names, calibration.samples(), calibration.count(), sink),
+        (names, sink) -> model.forEachChunk(names, calibration.samples(), sink),
         tensors.quantized(),
         config.bits(),
         config.range());

@@ -18,7 +18,7 @@ import org.tensorflow.proto.DataType;
 
 /**
  * Finds the activation tensors of a flat graph as integer runtimes (TFLite, Qualcomm's HTP) lay
- * them out: on the path from the signature's input to its outputs, every float tensor is
+ * them out: on the path from the signature's inputs to its outputs, every float tensor is
  *
  * <ul>
  *   <li>inside a fused layer, and not quantized: a quantizable layer's product and what runtimes
@@ -26,7 +26,7 @@ import org.tensorflow.proto.DataType;
  *       constant, {@code FusedBatchNorm}, then {@code Relu} or {@code Relu6});
  *   <li>an alias ({@code Identity}, {@code Reshape}, {@code Squeeze}, {@code ExpandDims}), which
  *       keeps its input's encoding;
- *   <li>or quantized with an encoding of its own: the input, each fused layer's output, and the
+ *   <li>or quantized with an encoding of its own: the inputs, each fused layer's output, and the
  *       output of every other op ({@code Add}, {@code ConcatV2}, pooling, {@code Mean}, ...), after
  *       the {@code Relu} or {@code Relu6} that is its only reader, which runtimes fuse too.
  * </ul>
@@ -46,16 +46,21 @@ final class ActivationTensorFinder {
   private ActivationTensorFinder() {}
 
   /**
-   * @param input the signature's input tensor, e.g. {@code input:0}
+   * @param inputs the signature's input tensors, e.g. {@code input:0}
    * @param outputs the signature's output tensors
    * @param layers the graph's quantizable layers
    */
   public static ActivationTensors find(
-      Graph graph, String input, List<String> outputs, List<QuantizableLayer> layers) {
-    GraphOperation inputOp = graph.operationOrThrow(nodeOf(input));
-    Set<String> path = forwardFrom(inputOp);
+      Graph graph, List<String> inputs, List<String> outputs, List<QuantizableLayer> layers) {
+    Set<GraphOperation> inputOps = new HashSet<>();
+    Set<String> path = new HashSet<>();
+    for (String input : inputs) {
+      GraphOperation inputOp = graph.operationOrThrow(nodeOf(input));
+      inputOps.add(inputOp);
+      path.addAll(forwardFrom(inputOp));
+    }
     path.retainAll(backwardFrom(graph, outputs));
-    path.add(inputOp.name());
+    inputOps.forEach(op -> path.add(op.name()));
 
     Set<String> interior = new HashSet<>();
     for (QuantizableLayer layer : layers) {
@@ -81,10 +86,10 @@ final class ActivationTensorFinder {
         if (!used
             || out.dataType() != DataType.DT_FLOAT
             || interior.contains(name)
-            || (op != inputOp && feedsFusedActivation(out))) {
+            || (!inputOps.contains(op) && feedsFusedActivation(out))) {
           continue;
         }
-        if (ALIASES.contains(op.type()) && op != inputOp) {
+        if (ALIASES.contains(op.type()) && !inputOps.contains(op)) {
           String source = tensorName(op.input(0));
           String resolved = aliases.getOrDefault(source, source);
           if (quantized.contains(resolved)) {

@@ -75,7 +75,7 @@ public final class SimulatedInputs implements AutoCloseable {
       Calibration calibration,
       long budgetBytes) {
     String source = activations.tensors().sourceOf(layer.input());
-    Shape shape = quantized.sampleShapeOf(layer.input());
+    Shape shape = quantized.sampleShapeOf(layer.input(), calibration.samples());
     return LayerCaches.of(fp, simulated, source, shape, layer, calibration, budgetBytes);
   }
 

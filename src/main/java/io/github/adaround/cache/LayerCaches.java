@@ -1,6 +1,7 @@
 package io.github.adaround.cache;
 
 import io.github.adaround.data.Calibration;
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.Samples;
 import java.nio.file.Path;
@@ -52,54 +53,29 @@ public final class LayerCaches implements AutoCloseable {
       Calibration calibration,
       long budgetBytes) {
     ActivationCache in =
-        cache(
-            inputs,
-            inputTensor,
-            inputShape,
-            calibration.samples(),
-            calibration.count(),
-            budgetBytes * 4 / 10);
+        cache(inputs, inputTensor, inputShape, calibration.samples(), budgetBytes * 4 / 10);
     ActivationCache targets =
-        cache(
-            fp,
-            layer.output(),
-            null,
-            calibration.samples(),
-            calibration.count(),
-            budgetBytes * 4 / 10);
+        cache(fp, layer.output(), null, calibration.samples(), budgetBytes * 4 / 10);
     if (calibration.heldBackCount() == 0) {
       return new LayerCaches(in, targets, null, null);
     }
     return new LayerCaches(
         in,
         targets,
-        cache(
-            inputs,
-            inputTensor,
-            inputShape,
-            calibration.heldBack(),
-            calibration.heldBackCount(),
-            budgetBytes / 10),
-        cache(
-            fp,
-            layer.output(),
-            null,
-            calibration.heldBack(),
-            calibration.heldBackCount(),
-            budgetBytes / 10));
+        cache(inputs, inputTensor, inputShape, calibration.heldBack(), budgetBytes / 10),
+        cache(fp, layer.output(), null, calibration.heldBack(), budgetBytes / 10));
   }
 
   /**
-   * The rows of {@code tensor} for {@code n} samples, kept within {@code bytes} of memory, each of
-   * shape {@code shape} (null: the tensor's own).
+   * The rows of {@code tensor} for the samples, kept within {@code bytes} of memory, each of shape
+   * {@code shape} (null: the tensor's own).
    */
   private static ActivationCache cache(
-      ModelSession model, String tensor, Shape shape, float[] samples, int n, long bytes) {
+      ModelSession model, String tensor, Shape shape, InputSamples samples, long bytes) {
     ActivationCache[] cache = new ActivationCache[1];
     model.forEachChunk(
         tensor,
         samples,
-        n,
         (values, rows, sampleShape) -> {
           if (cache[0] == null) {
             if (shape != null && shape.size() != sampleShape.size()) {

@@ -1,7 +1,9 @@
 package io.github.adaround.cache;
 
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
 import io.github.adaround.source.Batches;
+import io.github.adaround.source.InputBinding;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
@@ -36,9 +38,9 @@ public final class ModelSession implements AutoCloseable {
     return source.graph();
   }
 
-  /** The signature's input tensor, e.g. {@code input:0}. */
-  public String inputName() {
-    return withIndex(source.inputTensor());
+  /** The signature's input tensors, e.g. {@code input:0}, in its key order. */
+  public List<String> inputNames() {
+    return source.inputs().stream().map(i -> withIndex(i.tensor())).toList();
   }
 
   /** The signature's output tensors. */
@@ -62,61 +64,64 @@ public final class ModelSession implements AutoCloseable {
                         + " written by its own saver"));
   }
 
-  /** One sample's shape: the input shape without its batch axis. */
-  public Shape sampleShape() {
-    long[] dims = source.inputShape().asArray();
-    return Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
+  /**
+   * Checks that {@code samples} fit the model's inputs.
+   *
+   * @throws UserError when they do not ({@link InputBinding#bind})
+   */
+  public void check(InputSamples samples) {
+    InputBinding.bind(source.inputs(), samples);
   }
 
   /**
-   * The value of tensor {@code tensor} (such as {@code "conv1/Relu:0"}) for each of {@code n}
-   * samples, fed through the signature's input in batches (of the signature's fixed batch size,
-   * padding the last one, when it has one); padding rows never reach the sink's first {@code rows}.
+   * The value of tensor {@code tensor} (such as {@code "conv1/Relu:0"}) for each of the samples,
+   * fed through the signature's inputs in batches (of the signature's fixed batch size, padding the
+   * last one, when it has one); padding rows never reach the sink's first {@code rows}.
    *
-   * @param samples n samples, row-major
+   * @param samples the samples of every input
    * @param sink receives each chunk's rows
    */
-  public void forEachChunk(String tensor, float[] samples, int n, ChunkSink sink) {
+  public void forEachChunk(String tensor, InputSamples samples, ChunkSink sink) {
+    int input = inputNames().indexOf(withIndex(tensor));
     Batches.forEach(
-        source.inputShape(),
+        source.inputs(),
         samples,
-        n,
-        Batches.rowsFor(source.graph(), source.inputShape(), List.of(tensor)),
+        Batches.rowsFor(source.graph(), source.inputs(), samples, List.of(tensor)),
         (x, rows) -> {
-          if (isInput(tensor)) {
-            sink.accept(TensorData.floats(x), rows, sampleShape());
+          if (input >= 0) {
+            sink.accept(TensorData.floats(x.get(input)), rows, sampleOf(x.get(input).shape()));
             return;
           }
           try (Result r =
-              source.session().runner().feed(source.inputTensor(), x).fetch(tensor).run()) {
-            long[] dims = r.get(0).shape().asArray();
-            Shape sample = Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
-            sink.accept(TensorData.floats(r.get(0)), rows, sample);
+              Batches.feed(source.session().runner(), source.inputs(), x).fetch(tensor).run()) {
+            sink.accept(TensorData.floats(r.get(0)), rows, sampleOf(r.get(0).shape()));
           }
         });
   }
 
   /**
-   * The values of several tensors for each batch of {@code n} samples, one array per tensor in the
-   * order asked, without the padding rows of a fixed batch size.
+   * The values of several tensors for each batch of the samples, one array per tensor in the order
+   * asked, without the padding rows of a fixed batch size.
    */
   public void forEachChunk(
-      List<String> tensors, float[] samples, int n, Consumer<List<float[]>> sink) {
-    List<String> fetched = tensors.stream().filter(t -> !isInput(t)).toList();
+      List<String> tensors, InputSamples samples, Consumer<List<float[]>> sink) {
+    List<String> inputs = inputNames();
+    List<String> fetched = tensors.stream().filter(t -> !inputs.contains(withIndex(t))).toList();
     Batches.forEach(
-        source.inputShape(),
+        source.inputs(),
         samples,
-        n,
-        Batches.rowsFor(source.graph(), source.inputShape(), tensors),
+        Batches.rowsFor(source.graph(), source.inputs(), samples, tensors),
         (x, rows) -> {
-          var runner = source.session().runner().feed(source.inputTensor(), x);
+          var runner = Batches.feed(source.session().runner(), source.inputs(), x);
           fetched.forEach(runner::fetch);
-          long fed = x.shape().get(0);
+          long fed = x.get(0).shape().get(0);
           try (Result r = runner.run()) {
             List<float[]> out = new ArrayList<>();
             int next = 0;
             for (String t : tensors) {
-              float[] all = isInput(t) ? TensorData.floats(x) : TensorData.floats(r.get(next++));
+              int input = inputs.indexOf(withIndex(t));
+              float[] all =
+                  input >= 0 ? TensorData.floats(x.get(input)) : TensorData.floats(r.get(next++));
               out.add(Arrays.copyOf(all, Math.toIntExact(all.length / fed * rows)));
             }
             sink.accept(out);
@@ -124,21 +129,16 @@ public final class ModelSession implements AutoCloseable {
         });
   }
 
-  /** The shape of one sample's {@code tensor}, as the model computes it. */
-  public Shape sampleShapeOf(String tensor) {
+  /** The shape of one sample's {@code tensor}, as the model computes it from the first sample. */
+  public Shape sampleShapeOf(String tensor, InputSamples samples) {
     Shape[] shape = new Shape[1];
-    long fixed = source.inputShape().get(0);
-    int rows = fixed > 0 ? Math.toIntExact(fixed) : 1;
-    forEachChunk(
-        tensor,
-        new float[Math.toIntExact(rows * sampleShape().size())],
-        1,
-        (values, n, sample) -> shape[0] = sample);
+    forEachChunk(tensor, samples.first(1), (values, n, sample) -> shape[0] = sample);
     return shape[0];
   }
 
-  private boolean isInput(String tensor) {
-    return withIndex(tensor).equals(withIndex(source.inputTensor()));
+  private static Shape sampleOf(Shape batch) {
+    long[] dims = batch.asArray();
+    return Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
   }
 
   private static String withIndex(String tensor) {

@@ -25,9 +25,9 @@ final class FrozenGraphOptions {
       paramLabel = "NAME",
       description =
           "With a frozen GraphDef (.pb file) or a SavedModel without signatures: the node (or"
-              + " tensor name:k) fed with the calibration samples (default: the graph's one float"
-              + " placeholder).")
-  private String input;
+              + " tensor name:k) fed with the calibration samples (repeatable: one per input;"
+              + " default: the graph's one float placeholder).")
+  private List<String> inputs = List.of();
 
   @Option(
       names = "--output",
@@ -64,10 +64,10 @@ final class FrozenGraphOptions {
   ModelSource open(Path model, String signature, long[] sampleShape, Set<String> allowedOps)
       throws ModelException {
     if (frozen(model)) {
-      return ModelSources.openFrozen(model, input, outputs, sampleShape, allowedOps);
+      return ModelSources.openFrozen(model, inputs, outputs, sampleShape, allowedOps);
     }
-    if (input != null || !outputs.isEmpty()) {
-      return ModelSources.openUnsigned(model, tag(), input, outputs, sampleShape, allowedOps);
+    if (!inputs.isEmpty() || !outputs.isEmpty()) {
+      return ModelSources.openUnsigned(model, tag(), inputs, outputs, sampleShape, allowedOps);
     }
     return ModelSources.open(model, tag(), signature, allowedOps);
   }
@@ -77,7 +77,7 @@ final class FrozenGraphOptions {
    * {@code --output} is not given; empty when both are, or the model has signatures.
    */
   Optional<GraphEnds> candidates(Path model, Set<String> allowedOps) throws ModelException {
-    if (input != null && !outputs.isEmpty()) {
+    if (!inputs.isEmpty() && !outputs.isEmpty()) {
       return Optional.empty();
     }
     return ModelSources.graphEnds(model, tag(), allowedOps);

@@ -8,6 +8,7 @@ import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.source.GraphEnds;
+import io.github.adaround.source.ModelInput;
 import io.github.adaround.source.ModelSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ final class InspectCommand implements Callable<Integer> {
       description = "Signature whose layers are listed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
-  @Option(names = "--json", description = "Print {\"layers\": [...]} on stdout.")
+  @Option(names = "--json", description = "Print {\"inputs\": [...], \"layers\": [...]} on stdout.")
   private boolean json;
 
   @Override
@@ -71,12 +72,14 @@ final class InspectCommand implements Callable<Integer> {
     }
     List<QuantizableLayer> layers;
     List<NotQuantized> skipped;
+    List<ModelInput> inputs;
     try (ModelSource source = frozenGraph.open(model, signature, null, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
       skipped = LayerInspector.notQuantized(source.graph(), source.outputTensors());
+      inputs = source.inputs();
     } catch (UserError e) {
       if (candidates.isPresent() && json) {
-        spec.commandLine().getOut().println(toJson(candidates, null, List.of()));
+        spec.commandLine().getOut().println(toJson(candidates, null, null, List.of()));
       }
       throw e;
     }
@@ -84,8 +87,9 @@ final class InspectCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(model + ": no quantizable layers found");
     }
     if (json) {
-      spec.commandLine().getOut().println(toJson(candidates, layers, skipped));
+      spec.commandLine().getOut().println(toJson(candidates, inputs, layers, skipped));
     } else {
+      printInputs(spec.commandLine().getOut(), inputs);
       printTable(spec.commandLine().getOut(), layers);
       printNotQuantized(spec.commandLine().getOut(), skipped);
     }
@@ -93,18 +97,23 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   /**
-   * The candidates (when listed), the layers (or null when they could not be listed) and the layer
-   * ops not quantized.
+   * The candidates (as {@code input_candidates} and {@code output_candidates}, when listed), the
+   * model's inputs and layers (or null when they could not be listed) and the layer ops not
+   * quantized.
    */
   private static String toJson(
-      Optional<GraphEnds> candidates, List<QuantizableLayer> layers, List<NotQuantized> skipped) {
+      Optional<GraphEnds> candidates,
+      List<ModelInput> inputs,
+      List<QuantizableLayer> layers,
+      List<NotQuantized> skipped) {
     JsonObject root = new JsonObject();
     candidates.ifPresent(
         c -> {
-          root.add("inputs", toJson(c.inputs()));
-          root.add("outputs", toJson(c.outputs()));
+          root.add("input_candidates", toJson(c.inputs()));
+          root.add("output_candidates", toJson(c.outputs()));
         });
     if (layers != null) {
+      root.add("inputs", inputsJson(inputs));
       root.add("layers", layersJson(layers));
       JsonArray notQuantized = new JsonArray();
       for (NotQuantized n : skipped) {
@@ -117,6 +126,20 @@ final class InspectCommand implements Callable<Integer> {
       root.add("not_quantized", notQuantized);
     }
     return new GsonBuilder().serializeNulls().create().toJson(root);
+  }
+
+  private static JsonArray inputsJson(List<ModelInput> inputs) {
+    JsonArray fed = new JsonArray();
+    for (ModelInput input : inputs) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", input.key());
+      o.addProperty("tensor", input.tensor());
+      JsonArray shape = new JsonArray();
+      Arrays.stream(input.shape().asArray()).forEach(shape::add);
+      o.add("shape", shape);
+      fed.add(o);
+    }
+    return fed;
   }
 
   private static void printNotQuantized(PrintWriter out, List<NotQuantized> skipped) {
@@ -183,6 +206,14 @@ final class InspectCommand implements Callable<Integer> {
       array.add(o);
     }
     return array;
+  }
+
+  private static void printInputs(PrintWriter out, List<ModelInput> inputs) {
+    for (ModelInput input : inputs) {
+      out.printf(
+          "input %s %s (%s)%n",
+          input.key(), Arrays.toString(input.shape().asArray()).replace(" ", ""), input.tensor());
+    }
   }
 
   private static void printTable(PrintWriter out, List<QuantizableLayer> layers) {

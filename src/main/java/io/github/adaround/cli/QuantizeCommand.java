@@ -13,6 +13,7 @@ import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.source.Folders;
+import io.github.adaround.source.ModelInput;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.train.AdaroundRecipe;
 import io.github.adaround.train.Objective;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Spec;
           + " and report.json; with --activation-bits also fake-quant/, the simulated integer"
           + " model. The input model is only read.",
       "Calibration samples: the first --calibration images of the Fashion-MNIST training split,"
-          + " or a .npy file of model inputs (--calibration-npy)."
+          + " or .npy files of model inputs, one per input (--calibration-npy [NAME=]FILE)."
     })
 final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   @Spec private CommandSpec spec;
@@ -244,7 +245,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       names = "--signature",
       paramLabel = "NAME",
       defaultValue = "serving_default",
-      description = "Signature whose input is fed (default: ${DEFAULT-VALUE}).")
+      description = "Signature whose inputs are fed (default: ${DEFAULT-VALUE}).")
   private String signature;
 
   /** The log of this run's internal error, or null while there is none. */
@@ -286,8 +287,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
     calibration.check();
     OutputFolder output = OutputFolder.check(out, force);
     // The model (loadable, safe, with the signature) before any data is read.
-    long[] inputShape = inputShape();
-    Calibration samples = calibration.load(inputShape);
+    Calibration samples = calibration.load(inputs());
     if (samples.heldBackCount() == 0) {
       System.err.println(
           "note: no samples beyond --calibration to hold back; --keep-best compares on the"
@@ -390,10 +390,10 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
         : ActivationConfig.floatReconstruction(activationBits, activationRange);
   }
 
-  /** The input shape of the signature to be fed; -1 where any size goes. */
-  private long[] inputShape() throws ModelException, UserError {
+  /** The inputs of the signature to be fed; shapes -1 where any size goes. */
+  private List<ModelInput> inputs() throws ModelException, UserError {
     try (ModelSource source = frozenGraph.open(model, signature, null, Set.copyOf(allowedOps))) {
-      return source.inputShape().asArray();
+      return source.inputs();
     }
   }
 

@@ -68,7 +68,7 @@ public record QuantizeConfig(
   /**
    * How the model is opened.
    *
-   * @param signature the signature whose input is fed
+   * @param signature the signature whose inputs are fed
    * @param allowedOps op types that touch files, processes or the network and may run anyway
    */
   public record Model(String signature, Set<String> allowedOps) {

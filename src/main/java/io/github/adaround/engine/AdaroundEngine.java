@@ -188,15 +188,12 @@ public final class AdaroundEngine {
    * The layers to quantize, after checking that the samples fit the model and that its graph
    * computes what the model as loaded computes.
    *
-   * @throws UserError when the samples are not whole samples of the model's input
+   * @throws UserError when the samples do not fit the model's inputs
    * @throws IllegalStateException when there is no layer or the graph's outputs differ
    */
   private List<QuantizableLayer> prepare(ModelSession fp, Calibration calibration) {
-    long sampleSize = fp.sampleShape().size();
-    if ((long) calibration.count() * sampleSize != calibration.samples().length
-        || (long) calibration.heldBackCount() * sampleSize != calibration.heldBack().length) {
-      throw new UserError("calibration data must be whole samples of shape " + fp.sampleShape());
-    }
+    fp.check(calibration.samples());
+    fp.check(calibration.heldBack());
     List<QuantizableLayer> layers = LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
     LayerInspector.notQuantized(fp.graph(), fp.source().outputTensors())
         .forEach(listener::notQuantized);
@@ -209,7 +206,7 @@ public final class AdaroundEngine {
     }
     HeapCheck.check(
         fp, layers, calibration.count() + calibration.heldBackCount(), config.cacheBytes());
-    fp.source().verify(calibration.samples(), calibration.count());
+    fp.source().verify(calibration.samples());
     return layers;
   }
 

@@ -51,6 +51,23 @@ public final class InPlaceQuantizer {
     }
   }
 
+  /**
+   * As {@link #quantize(Graph, Session, Operand, List, Calibration)} on a model of several inputs:
+   * {@code calibration} holds samples of each, named as {@link LiveGraph#of(Graph, Session, List,
+   * List)} names them.
+   */
+  public List<LayerReport> quantize(
+      Graph graph,
+      Session session,
+      List<? extends Operand<?>> inputs,
+      List<? extends Operand<?>> outputs,
+      Calibration calibration) {
+    LiveGraph model = LiveGraph.of(graph, session, inputs, outputs);
+    try (LiveGraph fp = model.snapshot()) {
+      return engine.quantize(fp, model, calibration);
+    }
+  }
+
   /** As {@link #quantize(Graph, Session, Operand, List, Calibration)} on a loaded SavedModel. */
   public List<LayerReport> quantize(
       SavedModelBundle bundle,

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.data.Calibration;
+import io.github.adaround.data.CalibrationInput;
 import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.quant.Grid;
@@ -22,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -80,8 +82,12 @@ public final class RunState {
         }
       }
     }
-    digest.update(bytes(calibration.samples()));
-    digest.update(bytes(calibration.heldBack()));
+    for (CalibrationInput input : calibration.inputs()) {
+      digest.update(String.valueOf(input.name()).getBytes(StandardCharsets.UTF_8));
+      digest.update(Arrays.toString(input.sampleShape()).getBytes(StandardCharsets.UTF_8));
+      digest.update(bytes(input.samples()));
+      digest.update(bytes(input.heldBack()));
+    }
     // Neither the cache size nor the allowed ops change the result.
     QuantizeConfig options = config.toBuilder().cacheBytes(0).allowedOps(Set.of()).build();
     digest.update(options.toString().getBytes(StandardCharsets.UTF_8));

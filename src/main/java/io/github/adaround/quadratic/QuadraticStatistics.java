@@ -42,7 +42,6 @@ public final class QuadraticStatistics {
       fp.forEachChunk(
           preActivation,
           calibration.samples(),
-          calibration.count(),
           (values, rows, sampleShape) -> {
             int[] indices = IntStream.range(start[0], start[0] + rows).toArray();
             int size = Math.toIntExact(sampleShape.size());

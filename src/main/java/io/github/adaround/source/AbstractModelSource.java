@@ -5,7 +5,6 @@ import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 
 /**
  * What every {@link ModelSource} holds alike: the calibration graph, its session and the signature
@@ -39,13 +38,8 @@ abstract class AbstractModelSource implements ModelSource {
   }
 
   @Override
-  public final String inputTensor() {
-    return signature.input();
-  }
-
-  @Override
-  public final Shape inputShape() {
-    return signature.inputShape();
+  public final List<ModelInput> inputs() {
+    return signature.inputs();
   }
 
   @Override

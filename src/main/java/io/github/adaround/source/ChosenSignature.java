@@ -9,40 +9,61 @@ import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 
 /**
- * The signature whose input the engine feeds: its one input tensor and shape, and its outputs. A
+ * The signature whose inputs the engine feeds: its input tensors and shapes, and its outputs. A
  * SavedModel's comes from its {@code SignatureDef} ({@link #of}); a frozen or live graph's is the
  * tensors it is fed and read at.
  *
- * @param input the input tensor, e.g. {@code serving_default_input_1:0}
- * @param inputShape its shape, {@code -1} where any size goes
+ * @param inputs the inputs, in the signature's key order (a graph's: as named)
  * @param outputs the output tensors, in the signature's key order (a graph's: as named)
  */
-record ChosenSignature(String input, Shape inputShape, List<String> outputs) {
+record ChosenSignature(List<ModelInput> inputs, List<String> outputs) {
+
+  ChosenSignature {
+    inputs = List.copyOf(inputs);
+    outputs = List.copyOf(outputs);
+  }
+
+  /** A signature of one input, {@code input} of shape {@code inputShape}, keyed by its name. */
+  ChosenSignature(String input, Shape inputShape, List<String> outputs) {
+    this(List.of(new ModelInput(input, input, inputShape)), outputs);
+  }
 
   /**
-   * @throws UserError when there is no signature {@code key}, or it does not have exactly one input
-   *     of known rank
+   * @throws UserError when there is no signature {@code key}, it has no input, or an input's rank
+   *     is not known
    */
   static ChosenSignature of(MetaGraphDef graph, String key) {
     SignatureDef signature = graph.getSignatureDefMap().get(key);
     if (signature == null) {
       throw new UserError("no signature '" + key + "'");
     }
-    if (signature.getInputsCount() != 1) {
-      throw new UserError(
-          "signature '" + key + "' must have one input, has " + signature.getInputsCount());
+    if (signature.getInputsCount() < 1) {
+      throw new UserError("signature '" + key + "' has no input");
     }
-    TensorInfo input = signature.getInputsMap().values().iterator().next();
-    TensorShapeProto shape = input.getTensorShape();
-    if (shape.getUnknownRank() || shape.getDimCount() < 1) {
-      throw new UserError("signature '" + key + "' must declare its input's shape [batch, ...]");
-    }
-    long[] dims = shape.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+    List<ModelInput> inputs =
+        signature.getInputsMap().keySet().stream()
+            .sorted()
+            .map(k -> input(key, k, signature.getInputsMap().get(k)))
+            .toList();
     List<String> outputs =
         signature.getOutputsMap().keySet().stream()
             .sorted()
             .map(k -> signature.getOutputsMap().get(k).getName())
             .toList();
-    return new ChosenSignature(input.getName(), Shape.of(dims), outputs);
+    return new ChosenSignature(inputs, outputs);
+  }
+
+  private static ModelInput input(String signature, String key, TensorInfo input) {
+    TensorShapeProto shape = input.getTensorShape();
+    if (shape.getUnknownRank() || shape.getDimCount() < 1) {
+      throw new UserError(
+          "signature '"
+              + signature
+              + "' must declare the shape [batch, ...] of input '"
+              + key
+              + "'");
+    }
+    long[] dims = shape.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+    return new ModelInput(key, input.getName(), Shape.of(dims));
   }
 }

@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class FlatSavedModel extends AbstractModelSource {
 
   /** Nothing to check: the calibration graph is the loaded graph. */
   @Override
-  public void verify(float[] samples, int count) {}
+  public void verify(InputSamples samples) {}
 
   @Override
   public void export(Path out) throws IOException {

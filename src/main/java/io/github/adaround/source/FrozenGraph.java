@@ -1,6 +1,7 @@
 package io.github.adaround.source;
 
 import com.google.protobuf.ByteString;
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -64,30 +66,30 @@ final class FrozenGraph extends AbstractModelSource {
   /**
    * Loads {@code original} with its weights writable.
    *
-   * @param input the fed tensor, {@code name} or {@code name:k}; null for the graph's one float
-   *     placeholder
+   * @param inputs the fed tensors, each {@code name} or {@code name:k}; empty for the graph's one
+   *     float placeholder
    * @param outputs the tensors read, each {@code name} or {@code name:k}; empty for the graph's one
    *     float output that nothing reads
    * @param sampleShape the shape of one sample, for the dimensions that the graph leaves unknown
-   *     (the calibration file's), or null
-   * @throws UserError when a named node is missing, the graph does not import, the input's rank is
-   *     not known, or an input or output is not given and the graph has not exactly one candidate
+   *     (the calibration file's), or null; used with one input only
+   * @throws UserError when a named node is missing, the graph does not import, an input's rank is
+   *     not known, or inputs or outputs are not given and the graph has not exactly one candidate
    */
   static FrozenGraph open(
-      Path file, GraphDef original, String input, List<String> outputs, long[] sampleShape) {
+      Path file, GraphDef original, List<String> inputs, List<String> outputs, long[] sampleShape) {
     GraphWriter toFile =
         (dir, exported, session) -> {
           Files.createDirectories(dir);
           Files.write(dir.resolve(file.getFileName().toString()), exported.toByteArray());
         };
-    return open(original, toFile, input, outputs, sampleShape);
+    return open(original, toFile, inputs, outputs, sampleShape);
   }
 
-  /** As {@link #open(Path, GraphDef, String, List, long[])}, exported by {@code writer}. */
+  /** As {@link #open(Path, GraphDef, List, List, long[])}, exported by {@code writer}. */
   static FrozenGraph open(
       GraphDef original,
       GraphWriter writer,
-      String input,
+      List<String> inputs,
       List<String> outputs,
       long[] sampleShape) {
     Graph graph = new Graph();
@@ -100,15 +102,19 @@ final class FrozenGraph extends AbstractModelSource {
     Session session = Placement.session(graph);
     try {
       GraphEnds ends = GraphEnds.of(graph);
-      String in = withIndex(ends.input(input));
+      List<String> ins = ends.inputs(inputs);
       List<String> outs = ends.outputs(outputs).stream().map(FrozenGraph::withIndex).toList();
       for (String tensor : outs) {
         requireNode(graph, tensor);
       }
-      Shape shape = inputShape(requireNode(graph, in), in, sampleShape);
+      List<ModelInput> fed = new ArrayList<>();
+      for (String input : ins) {
+        String in = withIndex(input);
+        long[] fill = ins.size() == 1 ? sampleShape : null;
+        fed.add(new ModelInput(input, in, inputShape(requireNode(graph, in), in, fill)));
+      }
       FrozenWeights.initialize(graph, session);
-      return new FrozenGraph(
-          original, writer, graph, session, new ChosenSignature(in, shape, outs));
+      return new FrozenGraph(original, writer, graph, session, new ChosenSignature(fed, outs));
     } catch (RuntimeException e) {
       session.close();
       graph.close();
@@ -182,7 +188,7 @@ final class FrozenGraph extends AbstractModelSource {
 
   /** Nothing to check: the variables hold the constants' values and feed the same ops. */
   @Override
-  public void verify(float[] samples, int count) {}
+  public void verify(InputSamples samples) {}
 
   @Override
   public void foldedAway(String op) {

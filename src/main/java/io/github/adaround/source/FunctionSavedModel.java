@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
 import io.github.adaround.graph.FunctionInliner;
 import io.github.adaround.tf.OpNames;
@@ -94,15 +95,14 @@ final class FunctionSavedModel extends AbstractModelSource {
 
   /** Compares the flat graph's outputs with the loaded model's, bit for bit, batch by batch. */
   @Override
-  public void verify(float[] samples, int count) {
+  public void verify(InputSamples samples) {
     Batches.forEach(
-        inputShape(),
+        inputs(),
         samples,
-        count,
-        Batches.rowsFor(graph(), inputShape(), outputTensors()),
+        Batches.rowsFor(graph(), inputs(), samples, outputTensors()),
         (x, rows) -> {
-          Session.Runner inlined = session().runner().feed(inputTensor(), x);
-          Session.Runner original = bundle.session().runner().feed(inputTensor(), x);
+          Session.Runner inlined = Batches.feed(session().runner(), inputs(), x);
+          Session.Runner original = Batches.feed(bundle.session().runner(), inputs(), x);
           for (String output : outputTensors()) {
             inlined.fetch(output);
             original.fetch(output);

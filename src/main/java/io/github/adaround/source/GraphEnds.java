@@ -113,6 +113,15 @@ public record GraphEnds(List<Candidate> inputs, List<Candidate> outputs) {
   }
 
   /**
+   * {@code given}, or the one float placeholder when it is empty.
+   *
+   * @throws UserError when it is empty and there is not exactly one candidate
+   */
+  List<String> inputs(List<String> given) {
+    return given.isEmpty() ? List.of(input(null)) : given;
+  }
+
+  /**
    * {@code given}, or the one unread float output when it is empty.
    *
    * @throws UserError when it is empty and there is not exactly one candidate

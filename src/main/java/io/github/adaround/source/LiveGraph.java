@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
 import io.github.adaround.tf.TensorData;
 import java.io.IOException;
@@ -20,10 +21,10 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * A model held in memory: a {@code Graph} and the {@code Session} that holds its variables, as a
- * TF-Java user built or trained it (or a loaded {@code SavedModelBundle}'s), fed at one operand and
- * read at others. Weights are {@code VariableV2}s, written through an assign the graph holds (such
- * as the initializer of {@code tf.variable(init)}), or resource variables, read and written through
- * ops this class adds under {@code adaround_access}. The caller keeps ownership of both.
+ * TF-Java user built or trained it (or a loaded {@code SavedModelBundle}'s), fed at some operands
+ * and read at others. Weights are {@code VariableV2}s, written through an assign the graph holds
+ * (such as the initializer of {@code tf.variable(init)}), or resource variables, read and written
+ * through ops this class adds under {@code adaround_access}. The caller keeps ownership of both.
  */
 public final class LiveGraph extends AbstractModelSource {
 
@@ -40,22 +41,38 @@ public final class LiveGraph extends AbstractModelSource {
    * The model of {@code graph} and {@code session}, fed at {@code input} (shape {@code [batch,
    * ...]}, the batch free or fixed) and read at {@code outputs}.
    *
-   * @throws UserError when the input's shape beyond the batch axis is not known
+   * @throws UserError when the input's rank is not known
    */
   public static LiveGraph of(
       Graph graph, Session session, Operand<?> input, List<? extends Operand<?>> outputs) {
-    Shape shape = input.shape();
-    if (shape.isUnknown() || shape.numDimensions() < 1) {
-      throw new UserError("the input's shape must be known: [batch, ...]");
-    }
-    for (int i = 1; i < shape.numDimensions(); i++) {
-      if (shape.get(i) < 0) {
-        throw new UserError("the input's shape " + shape + " must be known beyond its batch axis");
+    return of(graph, session, List.of(input), outputs);
+  }
+
+  /**
+   * The model of {@code graph} and {@code session}, fed at each of {@code inputs} (shapes {@code
+   * [batch, ...]}) and read at {@code outputs}. Each input is named by its op ({@code op:k} for an
+   * op's output {@code k > 0}), as calibration data names it; an axis of unknown size takes the
+   * calibration data's.
+   *
+   * @throws UserError when an input's rank is not known
+   */
+  public static LiveGraph of(
+      Graph graph,
+      Session session,
+      List<? extends Operand<?>> inputs,
+      List<? extends Operand<?>> outputs) {
+    List<ModelInput> fed = new ArrayList<>();
+    for (Operand<?> input : inputs) {
+      Shape shape = input.shape();
+      if (shape.isUnknown() || shape.numDimensions() < 1) {
+        throw new UserError("the input's shape must be known: [batch, ...]");
       }
+      int index = input.asOutput().index();
+      String key = index == 0 ? input.op().name() : name(input);
+      fed.add(new ModelInput(key, name(input), shape));
     }
     List<String> outputNames = List.copyOf(outputs.stream().map(LiveGraph::name).toList());
-    return new LiveGraph(
-        graph, session, new ChosenSignature(name(input), shape, outputNames), false);
+    return new LiveGraph(graph, session, new ChosenSignature(fed, outputNames), false);
   }
 
   private static String name(Operand<?> operand) {
@@ -70,7 +87,7 @@ public final class LiveGraph extends AbstractModelSource {
     Graph copy = new Graph();
     copy.importGraphDef(graph().toGraphDef());
     Session copySession = new Session(copy);
-    ChosenSignature signature = new ChosenSignature(inputTensor(), inputShape(), outputTensors());
+    ChosenSignature signature = new ChosenSignature(inputs(), outputTensors());
     LiveGraph snapshot = new LiveGraph(copy, copySession, signature, true);
     List<String> resourceVariables = new ArrayList<>();
     Iterator<GraphOperation> ops = graph().operations();
@@ -113,12 +130,15 @@ public final class LiveGraph extends AbstractModelSource {
 
   /** Nothing to check: the graph is the caller's own. */
   @Override
-  public void verify(float[] samples, int count) {}
+  public void verify(InputSamples samples) {}
 
   /** Writes a SavedModel of the session with one signature, {@code serving_default}. */
   @Override
   public void export(Path dir) throws IOException {
-    Signature.Builder signature = Signature.builder().input("input", operand(inputTensor()));
+    Signature.Builder signature = Signature.builder();
+    for (ModelInput input : inputs()) {
+      signature.input(inputs().size() == 1 ? "input" : input.key(), operand(input.tensor()));
+    }
     for (int i = 0; i < outputTensors().size(); i++) {
       signature.output("output_" + i, operand(outputTensors().get(i)));
     }

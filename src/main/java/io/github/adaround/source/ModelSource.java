@@ -1,5 +1,6 @@
 package io.github.adaround.source;
 
+import io.github.adaround.data.InputSamples;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,11 +23,20 @@ public interface ModelSource extends AutoCloseable {
   /** The session of {@link #graph()}, holding the model's current weights. */
   Session session();
 
-  /** The tensor of {@link #graph()} that the signature's input is fed to, e.g. {@code x:0}. */
-  String inputTensor();
+  /** The signature's inputs, in its key order: what each is called, fed at, and shaped. */
+  List<ModelInput> inputs();
 
-  /** The signature's input shape; {@code -1} where any size goes. */
-  Shape inputShape();
+  /**
+   * The tensor of {@link #graph()} that the signature's first input is fed to, e.g. {@code x:0}.
+   */
+  default String inputTensor() {
+    return inputs().get(0).tensor();
+  }
+
+  /** The signature's first input's shape; {@code -1} where any size goes. */
+  default Shape inputShape() {
+    return inputs().get(0).shape();
+  }
 
   /** The tensors of {@link #graph()} that the signature returns. */
   List<String> outputTensors();
@@ -41,10 +51,10 @@ public interface ModelSource extends AutoCloseable {
    * Checks, before the graph is used, that it computes what the model as loaded computes on these
    * samples.
    *
-   * @param samples {@code count} inputs of the signature's sample shape, row-major
+   * @param samples samples of every input, as {@link Batches#forEach} takes them
    * @throws IllegalStateException when the outputs differ
    */
-  void verify(float[] samples, int count);
+  void verify(InputSamples samples);
 
   /**
    * Notes that the batch norm op {@code op} has been folded into the layer before it (its

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.proto.GraphDef;
@@ -59,7 +60,7 @@ public final class ModelSources {
   public static ModelSource open(Path dir, String tag, String signature, Set<String> allowedOps)
       throws ModelException {
     if (Files.isDirectory(dir) && OpSafety.taggedGraph(dir, tag).getSignatureDefCount() == 0) {
-      return openUnsigned(dir, tag, null, List.of(), null, allowedOps);
+      return openUnsigned(dir, tag, List.of(), List.of(), null, allowedOps);
     }
     SavedModelBundle bundle = SavedModels.load(dir, tag, allowedOps);
     ModelSource source;
@@ -91,11 +92,12 @@ public final class ModelSources {
     return source;
   }
 
-  /** A placeholder other than the signature's input that its outputs depend on, or null. */
+  /** A placeholder other than the signature's inputs that its outputs depend on, or null. */
   private static String unfedPlaceholder(ModelSource source) {
-    String input = OpNames.nodeOf(source.inputTensor());
+    Set<String> inputs =
+        source.inputs().stream().map(i -> OpNames.nodeOf(i.tensor())).collect(Collectors.toSet());
     return Dependencies.of(source.graph(), source.outputTensors()).stream()
-        .filter(op -> op.type().equals("Placeholder") && !op.name().equals(input))
+        .filter(op -> op.type().equals("Placeholder") && !inputs.contains(op.name()))
         .map(GraphOperation::name)
         .sorted()
         .findFirst()
@@ -117,12 +119,28 @@ public final class ModelSources {
   public static ModelSource openFrozen(
       Path file, String input, List<String> outputs, long[] sampleShape, Set<String> allowedOps)
       throws ModelException {
+    return openFrozen(
+        file, input == null ? List.of() : List.of(input), outputs, sampleShape, allowedOps);
+  }
+
+  /**
+   * As {@link #openFrozen(Path, String, List, long[], Set)}, fed at each of {@code inputs} (empty
+   * for the graph's one float placeholder); {@code sampleShape} fills the unknown dimensions of a
+   * single input only.
+   */
+  public static ModelSource openFrozen(
+      Path file,
+      List<String> inputs,
+      List<String> outputs,
+      long[] sampleShape,
+      Set<String> allowedOps)
+      throws ModelException {
     GraphDef graph = readFrozen(file, allowedOps);
     if (!holdsLayerOps(graph)) {
       throw new ModelException(file, NO_LAYERS);
     }
     try {
-      return FrozenGraph.open(file, graph, input, outputs, sampleShape);
+      return FrozenGraph.open(file, graph, inputs, outputs, sampleShape);
     } catch (RuntimeException e) {
       throw named(file, e);
     }
@@ -130,13 +148,13 @@ public final class ModelSources {
 
   /**
    * Opens the meta graph of tag {@code tag} of the SavedModel in {@code dir}, which has no
-   * signatures, like a frozen graph: fed at {@code input}, read at {@code outputs}, after {@link
+   * signatures, like a frozen graph: fed at {@code inputs}, read at {@code outputs}, after {@link
    * OpSafety#check}.
    *
-   * @param input the fed node or tensor, or null for the graph's one float placeholder
+   * @param inputs the fed nodes or tensors, or empty for the graph's one float placeholder
    * @param outputs the nodes or tensors read, or empty for its one float output that nothing reads
-   * @param sampleShape one sample's shape for the input dimensions the graph leaves unknown, or
-   *     null
+   * @param sampleShape one sample's shape for the input dimensions the graph leaves unknown (one
+   *     input only), or null
    * @throws ModelException when the folder is no safe SavedModel, has no such tag, has signatures,
    *     holds no layer op, lacks a named node or has not one candidate for an input or output that
    *     is not given
@@ -144,7 +162,7 @@ public final class ModelSources {
   public static ModelSource openUnsigned(
       Path dir,
       String tag,
-      String input,
+      List<String> inputs,
       List<String> outputs,
       long[] sampleShape,
       Set<String> allowedOps)
@@ -163,7 +181,7 @@ public final class ModelSources {
       throw new ModelException(dir, NO_LAYERS);
     }
     try {
-      return UnsignedSavedModel.open(dir, tag, meta, input, outputs, sampleShape);
+      return UnsignedSavedModel.open(dir, tag, meta, inputs, outputs, sampleShape);
     } catch (RuntimeException e) {
       throw named(dir, e);
     }

@@ -31,20 +31,20 @@ final class UnsignedSavedModel {
 
   /**
    * @param meta the meta graph of {@code tag} in {@code dir}'s {@code saved_model.pb}
-   * @throws UserError as {@link FrozenGraph#open(Path, GraphDef, String, List, long[])}
+   * @throws UserError as {@link FrozenGraph#open(Path, GraphDef, List, List, long[])}
    */
   static ModelSource open(
       Path dir,
       String tag,
       MetaGraphDef meta,
-      String input,
+      List<String> inputs,
       List<String> outputs,
       long[] sampleShape) {
     boolean variables = holdsVariables(meta.getGraphDef()) && meta.hasSaverDef();
     FrozenGraph.GraphWriter writer =
         (out, exported, session) ->
             export(dir, tag, exported, variables ? meta : null, session, out);
-    FrozenGraph graph = FrozenGraph.open(meta.getGraphDef(), writer, input, outputs, sampleShape);
+    FrozenGraph graph = FrozenGraph.open(meta.getGraphDef(), writer, inputs, outputs, sampleShape);
     if (variables) {
       try {
         runSaver(graph.session(), meta.getSaverDef(), dir, false);

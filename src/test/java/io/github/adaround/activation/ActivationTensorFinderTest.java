@@ -20,7 +20,7 @@ class ActivationTensorFinderTest {
   private static ActivationTensors find(SavedModelBundle bundle, String input, String... outputs) {
     Graph graph = bundle.graph();
     return ActivationTensorFinder.find(
-        graph, input, List.of(outputs), LayerInspector.inspect(graph, List.of(outputs)));
+        graph, List.of(input), List.of(outputs), LayerInspector.inspect(graph, List.of(outputs)));
   }
 
   @Test

@@ -60,4 +60,20 @@ class HeapCheckTest {
     assertEquals(1, Batches.rowsWithin(512L * 512 * 124));
     assertEquals(Batches.RUN_BYTES / (4 * 512 * 512 * 3), Batches.rowsWithin(512L * 512 * 3));
   }
+
+  /**
+   * The row bound of a run counts every input's sample: a second input of a million floats per
+   * sample (4 MB) leaves 16 rows in 64 MiB, as a large fetched tensor does.
+   */
+  @Test
+  void theRowBoundCountsEveryInput() {
+    try (Graph graph = new Graph()) {
+      assertEquals(256, Batches.rowsFor(graph, List.of(Shape.of(4)), List.of()));
+      assertEquals(
+          Batches.rowsWithin(4 + 1_000_000),
+          Batches.rowsFor(graph, List.of(Shape.of(4), Shape.of(1000, 1000)), List.of()));
+      assertEquals(
+          16, Batches.rowsFor(graph, List.of(Shape.of(4), Shape.of(1000, 1000)), List.of()));
+    }
+  }
 }

@@ -65,27 +65,37 @@ class UnsignedGraphsTest {
     assertEquals(0, r.status(), r.err());
     try (ModelSource model =
         ModelSources.openFrozen(
-            out.resolve("mlnet-cifar-frozen.pb"), null, List.of(), null, Set.of())) {
+            out.resolve("mlnet-cifar-frozen.pb"), List.of(), List.of(), null, Set.of())) {
       assertEquals("Input:0", model.inputTensor());
       assertEquals(List.of("Output:0"), model.outputTensors());
       assertEquals(2, ExportedWeights.assertOnDeclaredGrid(out, model).size());
     }
   }
 
-  /** inspect --json gives the candidates, name, dtype and shape, beside the layers. */
+  /**
+   * inspect --json gives the candidates (input_candidates, output_candidates), name, dtype and
+   * shape, beside the model's inputs and layers.
+   */
   @Test
   void inspectListsTheCandidatesAsJson() {
     Run r = run("inspect", "--model", MLNET.toString(), "--json");
 
     assertEquals(0, r.status(), r.err());
     JsonObject root = JsonParser.parseString(r.out().strip()).getAsJsonObject();
-    JsonObject input = root.getAsJsonArray("inputs").get(0).getAsJsonObject();
+    JsonObject input = root.getAsJsonArray("input_candidates").get(0).getAsJsonObject();
     assertEquals("Input", input.get("name").getAsString());
     assertEquals("float", input.get("dtype").getAsString());
     assertEquals("[-1,32,32,3]", input.get("shape").toString());
     assertEquals(
         "Output",
-        root.getAsJsonArray("outputs").get(0).getAsJsonObject().get("name").getAsString());
+        root.getAsJsonArray("output_candidates")
+            .get(0)
+            .getAsJsonObject()
+            .get("name")
+            .getAsString());
+    JsonObject fed = root.getAsJsonArray("inputs").get(0).getAsJsonObject();
+    assertEquals("Input", fed.get("name").getAsString());
+    assertEquals("Input:0", fed.get("tensor").getAsString());
     assertEquals(2, root.getAsJsonArray("layers").size());
   }
 
@@ -173,7 +183,7 @@ class UnsignedGraphsTest {
     assertEquals(List.of("myTag"), exported.getMetaInfoDef().getTagsList());
     assertEquals(0, exported.getSignatureDefCount());
     try (ModelSource quantized =
-        ModelSources.openUnsigned(out, "myTag", null, List.of(), null, Set.of())) {
+        ModelSources.openUnsigned(out, "myTag", List.of(), List.of(), null, Set.of())) {
       assertEquals(Set.of(weight), ExportedWeights.assertOnDeclaredGrid(out, quantized).keySet());
     }
   }

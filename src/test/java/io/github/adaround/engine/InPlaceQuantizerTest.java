@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.data.Calibration;
+import io.github.adaround.data.CalibrationInput;
 import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.tf.TensorData;
@@ -30,6 +31,64 @@ import org.tensorflow.types.TFloat32;
 
 /** The README's Java API example: a live TF-Java graph quantized in its own session. */
 class InPlaceQuantizerTest {
+
+  /**
+   * Two inputs, one of any length along its second axis: samples of each, named by their ops, with
+   * the concrete shape of the variable axis; an unnamed set of samples is refused.
+   */
+  @Test
+  void aGraphOfTwoInputsIsQuantizedFromNamedSamples() {
+    Random random = new Random(6);
+    try (Graph graph = new Graph();
+        Session session = new Session(graph)) {
+      Ops tf = Ops.create(graph);
+      Placeholder<TFloat32> a =
+          tf.withName("a").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 6)));
+      Placeholder<TFloat32> b =
+          tf.withName("b").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, 3)));
+      Variable<TFloat32> ka = tf.withName("ka").variable(init(tf, random, 6, 4));
+      Variable<TFloat32> kb = tf.withName("kb").variable(init(tf, random, 3, 4));
+      Operand<TFloat32> pooled = tf.math.mean(b, tf.constant(1));
+      Operand<TFloat32> y = tf.math.add(tf.linalg.matMul(a, ka), tf.linalg.matMul(pooled, kb));
+      session.initialize();
+      Calibration calibration =
+          new Calibration(
+              List.of(
+                  new CalibrationInput(
+                      "b", new long[] {5, 3}, gaussian(random, 64 * 15), new float[0]),
+                  new CalibrationInput(null, null, gaussian(random, 64 * 6), new float[0])),
+              64,
+              0);
+      InPlaceQuantizer quantizer =
+          new InPlaceQuantizer(
+              QuantizeConfig.DEFAULT.toBuilder()
+                  .recipe(AdaroundRecipe.PAPER.withIterations(20))
+                  .build());
+      UserError unnamed =
+          assertThrows(
+              UserError.class,
+              () -> quantizer.quantize(graph, session, List.of(a, b), List.of(y), calibration));
+      assertEquals(
+          "the model has 2 inputs (a [-1, 6], b [-1, -1, 3]): give the samples of each by its name",
+          unnamed.getMessage());
+
+      List<LayerReport> layers =
+          quantizer.quantize(
+              graph,
+              session,
+              List.of(a, b),
+              List.of(y),
+              new Calibration(
+                  List.of(
+                      calibration.inputs().get(0),
+                      new CalibrationInput(
+                          "a", null, calibration.inputs().get(1).samples(), new float[0])),
+                  64,
+                  0));
+      assertEquals(
+          List.of("ka", "kb"), layers.stream().map(r -> r.layer().weight()).sorted().toList());
+    }
+  }
 
   @Test
   void aGraphBuiltInJavaIsQuantizedInItsOwnSessionAsTheReadmeShows() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.adaround.data.Calibration;
 import io.github.adaround.data.NpyReader;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
@@ -75,7 +76,7 @@ class FunctionSavedModelTest {
   void theInlinedGraphMustComputeWhatTheModelComputes() throws Exception {
     try (ModelSource model = ModelSources.open(KERAS, SIGNATURE, Set.of())) {
       float[] x = samples(300);
-      assertDoesNotThrow(() -> model.verify(x, 300));
+      assertDoesNotThrow(() -> model.verify(Calibration.of(x, 300).samples()));
 
       float[] bias = model.read("dense_1/bias");
       bias[3] += 1e-3f;
@@ -83,7 +84,8 @@ class FunctionSavedModelTest {
         new VariableAccess(model.graph(), model.session()).write("dense_1/bias", changed);
       }
       IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> model.verify(x, 300));
+          assertThrows(
+              IllegalStateException.class, () -> model.verify(Calibration.of(x, 300).samples()));
       assertTrue(e.getMessage().contains("differs from the model's own"), e.getMessage());
     }
   }
