@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.adaround.error.UserError;
+import io.github.adaround.export.ReportFile;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
@@ -115,15 +116,7 @@ final class InspectCommand implements Callable<Integer> {
     if (layers != null) {
       root.add("inputs", inputsJson(inputs));
       root.add("layers", layersJson(layers));
-      JsonArray notQuantized = new JsonArray();
-      for (NotQuantized n : skipped) {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", n.name());
-        o.addProperty("op", n.op());
-        o.addProperty("reason", n.reason());
-        notQuantized.add(o);
-      }
-      root.add("not_quantized", notQuantized);
+      root.add("not_quantized", ReportFile.notQuantizedJson(skipped));
     }
     return new GsonBuilder().serializeNulls().create().toJson(root);
   }

@@ -119,15 +119,7 @@ public final class ReportFile {
     }
     root.add("layers", list);
     if (!skipped.isEmpty()) {
-      JsonArray notQuantized = new JsonArray();
-      for (NotQuantized n : skipped) {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", n.name());
-        o.addProperty("op", n.op());
-        o.addProperty("reason", n.reason());
-        notQuantized.add(o);
-      }
-      root.add("not_quantized", notQuantized);
+      root.add("not_quantized", notQuantizedJson(skipped));
     }
     JsonObject totals = new JsonObject();
     totals.addProperty("layers", layers.size());
@@ -161,6 +153,22 @@ public final class ReportFile {
       root.add("activations", a);
     }
     return root;
+  }
+
+  /**
+   * The layer ops left as they are, each {@code {"name", "op", "reason"}}, as {@code report.json}
+   * and {@code inspect --json} list them.
+   */
+  public static JsonArray notQuantizedJson(List<NotQuantized> skipped) {
+    JsonArray array = new JsonArray();
+    for (NotQuantized n : skipped) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", n.name());
+      o.addProperty("op", n.op());
+      o.addProperty("reason", n.reason());
+      array.add(o);
+    }
+    return array;
   }
 
   public static void write(
