@@ -32,16 +32,18 @@ public final class ActivationCache implements Samples, AutoCloseable {
 
   /**
    * @param sampleShape shape of one row
+   * @param rows how many rows will be appended: the memory they take within the budget is taken at
+   *     once, so that the rows are never held twice while an array grows
    * @param memoryBytes how many bytes of rows to keep in memory
    * @param spillDir where the spill file goes when the rows do not fit
    */
-  public ActivationCache(Shape sampleShape, long memoryBytes, Path spillDir) {
+  public ActivationCache(Shape sampleShape, int rows, long memoryBytes, Path spillDir) {
     this.sampleShape = sampleShape;
     this.sampleSize = Math.toIntExact(sampleShape.size());
-    long rows = Math.max(0, memoryBytes / (4L * sampleSize));
-    this.memoryRows = (int) Math.min(rows, Integer.MAX_VALUE / Math.max(1, sampleSize));
+    long budgetRows = Math.max(0, memoryBytes / (4L * sampleSize));
+    this.memoryRows = (int) Math.min(budgetRows, Integer.MAX_VALUE / Math.max(1, sampleSize));
     this.spillDir = spillDir;
-    this.inMemory = new float[0];
+    this.inMemory = new float[Math.min(memoryRows, Math.max(0, rows)) * sampleSize];
   }
 
   /** Adds {@code n} rows, row-major in {@code rows}. */

@@ -85,6 +85,7 @@ public final class LayerCaches implements AutoCloseable {
             cache[0] =
                 new ActivationCache(
                     shape == null ? sampleShape : shape,
+                    samples.count(),
                     bytes,
                     Path.of(System.getProperty("java.io.tmpdir")));
           }

@@ -20,12 +20,18 @@ import picocli.CommandLine.Option;
 
 /** Where {@code quantize} takes its calibration samples from, and how many. */
 final class CalibrationOptions {
+  /** Calibration samples taken when --calibration is not given and the data holds enough. */
+  static final int DEFAULT_COUNT = 1024;
+
   @Option(
       names = "--calibration",
-      defaultValue = "1024",
       paramLabel = "N",
-      description = "Number of calibration samples (default: ${DEFAULT-VALUE}).")
-  private int calibration;
+      description =
+          "Number of calibration samples (default: "
+              + DEFAULT_COUNT
+              + ", or eight ninths of what smaller --calibration-npy files hold, the rest held"
+              + " back).")
+  private Integer calibration;
 
   @Option(
       names = "--calibration-npy",
@@ -44,7 +50,7 @@ final class CalibrationOptions {
    * @throws UserError when the count asked for is not positive
    */
   void check() {
-    if (calibration < 1) {
+    if (calibration != null && calibration < 1) {
       throw new UserError("--calibration must be at least 1");
     }
   }
@@ -93,10 +99,7 @@ final class CalibrationOptions {
       available = sameCount(arrays);
       source = arrays.size() == 1 ? arrays.get(0).source() + " holds" : "the files hold";
     }
-    if (available < calibration) {
-      throw new UserError(
-          source + " " + available + " samples, --calibration asks for " + calibration);
-    }
+    int calibration = count(available, source);
     int held = Math.min(available - calibration, Math.max(1, calibration / 8));
     List<CalibrationInput> parts = new ArrayList<>();
     for (int i = 0; i < values.size(); i++) {
@@ -121,6 +124,24 @@ final class CalibrationOptions {
           ? e
           : new UserError(arrays.get(0).source() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The samples to calibrate on: --calibration's, or by default {@link #DEFAULT_COUNT}, or, from
+   * files that hold fewer than {@code DEFAULT_COUNT + DEFAULT_COUNT / 8}, eight ninths of them (so
+   * that an eighth as many are held back).
+   */
+  private int count(int available, String source) {
+    if (calibration != null) {
+      if (available < calibration) {
+        throw new UserError(
+            source + " " + available + " samples, --calibration asks for " + calibration);
+      }
+      return calibration;
+    }
+    return available >= DEFAULT_COUNT + DEFAULT_COUNT / 8
+        ? DEFAULT_COUNT
+        : Math.max(1, (int) ((long) available * 8 / 9));
   }
 
   /**

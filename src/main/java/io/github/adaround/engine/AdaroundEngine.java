@@ -204,8 +204,7 @@ public final class AdaroundEngine {
     if (config.weights().foldBatchNorm()) {
       BatchNormFolding.check(layers);
     }
-    HeapCheck.check(
-        fp, layers, calibration.count() + calibration.heldBackCount(), config.cacheBytes());
+    HeapCheck.check(fp, layers, calibration, config.cacheBytes());
     fp.source().verify(calibration.samples());
     return layers;
   }

@@ -85,6 +85,16 @@ public final class ReportFile {
       o.add("shape", shape);
       o.addProperty("grid", layer.grid().grid().name().toLowerCase());
       o.addProperty("channels", layer.grid().channels());
+      long[] scaleShape = layer.grid().scaleShape();
+      if (scaleShape.length == layer.layer().shape().length) {
+        JsonArray axes = new JsonArray();
+        for (int a = 0; a < scaleShape.length; a++) {
+          if (scaleShape[a] != 1) {
+            axes.add(a);
+          }
+        }
+        o.add("channel_axes", axes);
+      }
       o.addProperty("recon_error_nearest", layer.errors().nearest());
       o.addProperty("recon_error_adaround", layer.errors().adaround());
       o.addProperty("soft_share_before_hardening", rounding.softShare());

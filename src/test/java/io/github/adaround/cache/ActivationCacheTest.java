@@ -22,7 +22,7 @@ class ActivationCacheTest {
     Shape sample = Shape.of(3, 2);
     float[] values = randn(1, 50 * 6);
     float[] fromDisk;
-    try (ActivationCache cache = new ActivationCache(sample, 10 * 6 * 4, dir)) {
+    try (ActivationCache cache = new ActivationCache(sample, 50, 10 * 6 * 4, dir)) {
       cache.append(values, 20);
       cache.append(java.util.Arrays.copyOfRange(values, 20 * 6, 50 * 6), 30);
       assertEquals(50, cache.count());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.adaround.data.Calibration;
 import io.github.adaround.error.UserError;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
@@ -41,13 +42,14 @@ class HeapCheckTest {
       ModelSession model = new ModelSession(LiveGraph.of(graph, session, x, List.of(y)));
       List<QuantizableLayer> layers = LayerInspector.inspect(graph, model.outputNames());
       long heap = Runtime.getRuntime().maxMemory();
+      Calibration samples = Calibration.of(new float[2000 * 4], 2000);
 
       UserError e =
-          assertThrows(UserError.class, () -> HeapCheck.check(model, layers, 2000, 4 * heap));
+          assertThrows(UserError.class, () -> HeapCheck.check(model, layers, samples, 4 * heap));
       assertTrue(e.getMessage().startsWith("layer y needs about "), e.getMessage());
       assertTrue(e.getMessage().contains("MiB of Java heap"), e.getMessage());
       assertTrue(e.getMessage().contains("lower --cache-mb"), e.getMessage());
-      assertDoesNotThrow(() -> HeapCheck.check(model, layers, 2000, 64L << 20));
+      assertDoesNotThrow(() -> HeapCheck.check(model, layers, samples, 64L << 20));
       // A run that fills its cache fetches 16 samples (64 MiB / 4 MB), not 256.
       assertEquals(16, Batches.rowsFor(graph, Shape.of(-1, 4), List.of("y:0")));
     }

@@ -139,11 +139,11 @@ final class InputsModels {
     return tf.withName(name).constant(Shape.of(shape), DataBuffers.of(values, true, false));
   }
 
-  private interface Body {
+  interface Body {
     Signature build(Ops tf, SplittableRandom random);
   }
 
-  private static Path export(Path folder, Body body) {
+  static Path export(Path folder, Body body) {
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
@@ -159,17 +159,16 @@ final class InputsModels {
     return folder;
   }
 
-  private static Operand<TFloat32> conv(
+  static Operand<TFloat32> conv(
       Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, String padding) {
     return tf.nn.conv2d(x, kernel, ones(), padding, Conv2d.dataFormat("NHWC"));
   }
 
-  private static java.util.List<Long> ones() {
+  static java.util.List<Long> ones() {
     return java.util.List.of(1L, 1L, 1L, 1L);
   }
 
-  private static Operand<TFloat32> variable(
-      Ops tf, String name, SplittableRandom random, long... shape) {
+  static Operand<TFloat32> variable(Ops tf, String name, SplittableRandom random, long... shape) {
     int size = Math.toIntExact(Shape.of(shape).size());
     float[] values = new float[size];
     for (int i = 0; i < size; i++) {

@@ -23,8 +23,9 @@ public final class ExportedWeights {
   /**
    * Asserts that every weight that {@code encodings.json} declares is, in the model reloaded from
    * {@code out}, exactly {@code k * scale} of its channel's scale with {@code k} in {@code [offset,
-   * offset + 2^bits - 1]}; the channel of a flat index is its position modulo the channel count
-   * (the output-channel axes are the last ones of every layout the engine writes).
+   * offset + 2^bits - 1]}; the channel of a flat index is its row-major index over the weight's
+   * {@code channel_axes} in {@code report.json} (axis 2 of a Conv2DTranspose kernel), or, where the
+   * report gives none, its position modulo the channel count.
    *
    * @return the weights checked, by name, with their values
    */
@@ -46,12 +47,14 @@ public final class ExportedWeights {
             .getAsJsonObject()
             .getAsJsonObject("param_encodings");
     assertFalse(params.isEmpty(), "encodings.json declares weights");
+    Map<String, JsonObject> layers = reportedLayers(out);
     Map<String, float[]> weights = new TreeMap<>();
     for (Map.Entry<String, JsonElement> entry : params.entrySet()) {
       JsonArray channels = entry.getValue().getAsJsonArray();
       float[] w = model.read(entry.getKey());
+      JsonObject layer = layers.get(entry.getKey());
       for (int i = 0; i < w.length; i++) {
-        JsonObject e = channels.get(i % channels.size()).getAsJsonObject();
+        JsonObject e = channels.get(channelOf(layer, i, channels.size())).getAsJsonObject();
         float scale = e.get("scale").getAsFloat();
         int qmin = e.get("offset").getAsInt();
         int qmax = qmin + (1 << e.get("bitwidth").getAsInt()) - 1;
@@ -62,6 +65,41 @@ public final class ExportedWeights {
       weights.put(entry.getKey(), w);
     }
     return weights;
+  }
+
+  /** The layers of {@code out/report.json} by weight name (none without the file). */
+  private static Map<String, JsonObject> reportedLayers(Path out) throws IOException {
+    Map<String, JsonObject> layers = new TreeMap<>();
+    Path report = out.resolve("report.json");
+    if (Files.exists(report)) {
+      for (JsonElement e :
+          JsonParser.parseString(Files.readString(report))
+              .getAsJsonObject()
+              .getAsJsonArray("layers")) {
+        layers.put(e.getAsJsonObject().get("weight").getAsString(), e.getAsJsonObject());
+      }
+    }
+    return layers;
+  }
+
+  /** The channel of flat index {@code i}: row-major over the layer's channel axes. */
+  private static int channelOf(JsonObject layer, int i, int channels) {
+    if (layer == null || !layer.has("channel_axes")) {
+      return i % channels;
+    }
+    JsonArray shape = layer.getAsJsonArray("shape");
+    long[] strides = new long[shape.size()];
+    long stride = 1;
+    for (int a = shape.size() - 1; a >= 0; a--) {
+      strides[a] = stride;
+      stride *= shape.get(a).getAsLong();
+    }
+    int channel = 0;
+    for (JsonElement axis : layer.getAsJsonArray("channel_axes")) {
+      long size = shape.get(axis.getAsInt()).getAsLong();
+      channel = (int) (channel * size + (i / strides[axis.getAsInt()]) % size);
+    }
+    return channel;
   }
 
   /** The bytes of {@code file} in {@code a} and {@code b} are the same. */

@@ -363,7 +363,7 @@ class LayerTrainerTest {
       Samples inputs = d.inputs();
       ActivationCache spilled = null;
       if (spillDir != null) {
-        spilled = new ActivationCache(DENSE_IN, 64L * 32 * Float.BYTES, spillDir);
+        spilled = new ActivationCache(DENSE_IN, 128, 64L * 32 * Float.BYTES, spillDir);
         spilled.append(SeededDense.inputValues(), 128);
         inputs = spilled;
       }
