@@ -3,6 +3,7 @@ package io.github.adaround.cli;
 import io.github.adaround.activation.ActivationConfig;
 import io.github.adaround.activation.RangeMethod;
 import io.github.adaround.config.EncodingsVersion;
+import io.github.adaround.config.LayerBitsFile;
 import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.config.Storage;
 import io.github.adaround.data.Calibration;
@@ -20,6 +21,7 @@ import io.github.adaround.train.Objective;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -83,6 +85,15 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
       defaultValue = "4",
       description = "Weight bit width, 2..8 (default: ${DEFAULT-VALUE}).")
   private int bits;
+
+  @Option(
+      names = "--bits-per-layer",
+      paramLabel = "FILE",
+      description =
+          "Bit widths of single layers (mixed precision), as JSON {\"layers\": {\"WEIGHT\":"
+              + " BITS, ...}} keyed by the weight names that inspect lists; the others take"
+              + " --bits.")
+  private Path bitsPerLayer;
 
   @Option(
       names = "--per-channel",
@@ -353,6 +364,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
             .withReportEvery(Math.max(1, Math.min(100, iterations / 50)));
     return QuantizeConfig.DEFAULT.toBuilder()
         .bits(bits)
+        .layerBits(bitsPerLayer == null ? Map.of() : LayerBitsFile.read(bitsPerLayer))
         .perChannel(perChannel)
         .grid(grid)
         .foldBatchNorm(foldBatchNorm)

@@ -4,7 +4,10 @@ import io.github.adaround.activation.ActivationConfig;
 import io.github.adaround.error.UserError;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.train.AdaroundRecipe;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What {@link io.github.adaround.engine.AdaroundEngine} does to a model, immutable and checked
@@ -39,7 +42,7 @@ public record QuantizeConfig(
    */
   public static final QuantizeConfig DEFAULT =
       new QuantizeConfig(
-          new Weights(4, false, Grid.MSE, false),
+          new Weights(4, Map.of(), false, Grid.MSE, false),
           AdaroundRecipe.PAPER,
           false,
           true,
@@ -51,17 +54,44 @@ public record QuantizeConfig(
   /**
    * The weights' grid.
    *
-   * @param bits signed weight bit width, 2..8
+   * @param bits signed weight bit width, 2..8, of every layer not in {@code layerBits}
+   * @param layerBits the bit widths of single layers, by weight name (mixed precision), each 2..8;
+   *     kept sorted by name
    * @param perChannel one scale per output channel (else per tensor)
    * @param grid how scales are chosen
    * @param foldBatchNorm fold each inference batch norm into the layer before it first, and
    *     quantize the folded weight
    */
-  public record Weights(int bits, boolean perChannel, Grid grid, boolean foldBatchNorm) {
+  public record Weights(
+      int bits,
+      Map<String, Integer> layerBits,
+      boolean perChannel,
+      Grid grid,
+      boolean foldBatchNorm) {
     public Weights {
       if (bits < MIN_BITS || bits > MAX_BITS) {
         throw new UserError("--bits must be in " + MIN_BITS + ".." + MAX_BITS + ", got " + bits);
       }
+      layerBits.forEach(
+          (weight, b) -> {
+            if (b < MIN_BITS || b > MAX_BITS) {
+              throw new UserError(
+                  "the bits of '"
+                      + weight
+                      + "' must be in "
+                      + MIN_BITS
+                      + ".."
+                      + MAX_BITS
+                      + ", got "
+                      + b);
+            }
+          });
+      layerBits = Collections.unmodifiableSortedMap(new TreeMap<>(layerBits));
+    }
+
+    /** The bit width of the layer whose weight is {@code weight}. */
+    public int bitsOf(String weight) {
+      return layerBits.getOrDefault(weight, bits);
     }
   }
 
@@ -102,6 +132,7 @@ public record QuantizeConfig(
   /** Collects the values of a {@link QuantizeConfig}; {@link #build()} checks them. */
   public static final class Builder {
     private int bits;
+    private Map<String, Integer> layerBits;
     private boolean perChannel;
     private Grid grid;
     private boolean foldBatchNorm;
@@ -117,6 +148,7 @@ public record QuantizeConfig(
 
     private Builder(QuantizeConfig c) {
       bits = c.weights.bits();
+      layerBits = c.weights.layerBits();
       perChannel = c.weights.perChannel();
       grid = c.weights.grid();
       foldBatchNorm = c.weights.foldBatchNorm();
@@ -133,6 +165,12 @@ public record QuantizeConfig(
 
     public Builder bits(int value) {
       bits = value;
+      return this;
+    }
+
+    /** The bit widths of single layers, by weight name; the others take {@link #bits(int)}. */
+    public Builder layerBits(Map<String, Integer> value) {
+      layerBits = Map.copyOf(value);
       return this;
     }
 
@@ -203,7 +241,7 @@ public record QuantizeConfig(
      */
     public QuantizeConfig build() {
       return new QuantizeConfig(
-          new Weights(bits, perChannel, grid, foldBatchNorm),
+          new Weights(bits, layerBits, perChannel, grid, foldBatchNorm),
           recipe,
           nearest,
           keepBest,

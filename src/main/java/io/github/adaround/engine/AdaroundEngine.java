@@ -25,8 +25,10 @@ import io.github.adaround.source.ModelSources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Layer-wise AdaRound of a SavedModel (Nagel et al. 2020, section 4 and 5): opens the model, checks
@@ -204,9 +206,26 @@ public final class AdaroundEngine {
     if (config.weights().foldBatchNorm()) {
       BatchNormFolding.check(layers);
     }
+    checkLayerBits(layers);
     HeapCheck.check(fp, layers, calibration, config.cacheBytes());
     fp.source().verify(calibration.samples());
     return layers;
+  }
+
+  /** Every weight given a bit width of its own is one of {@code layers}. */
+  private void checkLayerBits(List<QuantizableLayer> layers) {
+    Set<String> weights = new LinkedHashSet<>();
+    layers.forEach(l -> weights.add(l.weight()));
+    for (String weight : config.weights().layerBits().keySet()) {
+      if (!weights.contains(weight)) {
+        throw new UserError(
+            "the bits per layer name '"
+                + weight
+                + "', which is not a quantized weight of the model (its weights: "
+                + String.join(", ", weights)
+                + ")");
+      }
+    }
   }
 
   /**
@@ -220,9 +239,8 @@ public final class AdaroundEngine {
       Path outDir,
       List<LayerReport> reports)
       throws IOException {
-    int bits = config.weights().bits();
     if (config.output().storage() == Storage.CODES) {
-      CodesExport.export(quantized, reports, bits, outDir);
+      CodesExport.export(quantized, reports, outDir);
     } else {
       quantized.export(outDir);
     }
@@ -236,7 +254,6 @@ public final class AdaroundEngine {
     EncodingsFile.write(
         outDir.resolve("encodings.json"),
         reports,
-        bits,
         ranges,
         aliases,
         config.output().encodingsVersion());

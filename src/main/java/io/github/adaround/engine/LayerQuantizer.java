@@ -96,6 +96,7 @@ final class LayerQuantizer {
       LayerReport.Scales grid =
           new LayerReport.Scales(
               config.weights().grid(),
+              config.weights().bitsOf(layer.weight()),
               fetch(session, t.graph().quantizer().scale()),
               t.graph().quantizer().scaleShape().asArray());
       write(adaround ? trained.result().hardenedWeight() : nearest, p.bias());

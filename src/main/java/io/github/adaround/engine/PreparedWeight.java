@@ -63,7 +63,7 @@ record PreparedWeight(
       bias = folded.bias();
       batchNorm = null;
     }
-    QuantSpec spec = QuantSpec.signed(config.weights().bits());
+    QuantSpec spec = QuantSpec.signed(config.weights().bitsOf(layer.weight()));
     String note = null;
     long[] gridShape = shape;
     if (config.weights().perChannel()) {

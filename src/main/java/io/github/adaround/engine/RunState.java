@@ -214,6 +214,7 @@ public final class RunState {
     o.addProperty("weight", layer.weight());
     o.add("shape", longs(layer.shape()));
     o.addProperty("grid", r.grid().grid().name());
+    o.addProperty("bits", r.grid().bits());
     JsonArray scale = new JsonArray();
     for (float s : r.grid().scale()) {
       scale.add(Float.floatToRawIntBits(s));
@@ -249,6 +250,7 @@ public final class RunState {
             toLongs(o.getAsJsonArray("shape"))),
         new LayerReport.Scales(
             Grid.valueOf(o.get("grid").getAsString()),
+            o.get("bits").getAsInt(),
             scale,
             toLongs(o.getAsJsonArray("scale_shape"))),
         new LayerReport.Errors(

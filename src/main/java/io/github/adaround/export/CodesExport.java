@@ -31,12 +31,12 @@ public final class CodesExport {
 
   private CodesExport() {}
 
-  public static void export(ModelSession quantized, List<LayerReport> layers, int bits, Path dir)
+  public static void export(ModelSession quantized, List<LayerReport> layers, Path dir)
       throws IOException {
-    int quantMin = -(1 << (bits - 1));
     Map<String, CodesGraph.Coded> coded = new HashMap<>();
     for (LayerReport layer : layers) {
       String weight = layer.layer().weight();
+      int quantMin = -(1 << (layer.grid().bits() - 1));
       coded.put(weight, codes(quantized.read(weight), layer, quantMin));
     }
     SavedModelBundle bundle =

@@ -77,13 +77,31 @@ final class CodesGraph {
       if (c != null) {
         addDequantize(out, node, c);
       } else {
-        out.addNode(node);
+        out.addNode(withoutControlInputsOn(node, dropped));
         if (node.getOp().equals("VariableV2") && !loaded.contains(node.getName())) {
           addLoader(out, node.getName(), node.getAttrOrThrow("dtype").getType(), node.getDevice());
         }
       }
     }
     return out.build();
+  }
+
+  /**
+   * {@code node} without its control inputs on dropped nodes (a TF-Java export's {@code Init} runs
+   * every initial assign, the dropped ones of the coded weights among them).
+   */
+  private static NodeDef withoutControlInputsOn(NodeDef node, Set<String> dropped) {
+    if (node.getInputList().stream()
+        .noneMatch(i -> i.startsWith("^") && dropped.contains(i.substring(1)))) {
+      return node;
+    }
+    NodeDef.Builder kept = node.toBuilder().clearInput();
+    for (String input : node.getInputList()) {
+      if (!(input.startsWith("^") && dropped.contains(input.substring(1)))) {
+        kept.addInput(input);
+      }
+    }
+    return kept.build();
   }
 
   private static void addDequantize(GraphDef.Builder out, NodeDef weight, Coded c) {

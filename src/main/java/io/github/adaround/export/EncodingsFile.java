@@ -47,12 +47,12 @@ public final class EncodingsFile {
 
   static JsonObject encodings(
       List<LayerReport> layers,
-      int bits,
       Map<String, MeasuredRange> activations,
       Map<String, String> aliases,
       EncodingsVersion version) {
     Map<String, Grid> params = new LinkedHashMap<>();
     for (LayerReport layer : layers) {
+      int bits = layer.grid().bits();
       int[] offsets = new int[layer.grid().channels()];
       Arrays.fill(offsets, -(1 << (bits - 1)));
       params.put(layer.layer().weight(), new Grid(bits, true, layer.grid().scale(), offsets));
@@ -123,7 +123,6 @@ public final class EncodingsFile {
   public static void write(
       Path file,
       List<LayerReport> layers,
-      int bits,
       Map<String, MeasuredRange> activations,
       Map<String, String> aliases,
       EncodingsVersion version)
@@ -133,7 +132,7 @@ public final class EncodingsFile {
         new GsonBuilder()
                 .setPrettyPrinting()
                 .create()
-                .toJson(encodings(layers, bits, activations, aliases, version))
+                .toJson(encodings(layers, activations, aliases, version))
             + "\n",
         StandardCharsets.UTF_8);
   }

@@ -28,10 +28,11 @@ public record LayerReport(
    * The weight's grid.
    *
    * @param grid how its scales were chosen
+   * @param bits its signed bit width: integers in {@code [-2^(bits-1), 2^(bits-1) - 1]}
    * @param scale the grid's scales, one per channel
    * @param scaleShape the shape the scales broadcast in against the weight
    */
-  public record Scales(Grid grid, float[] scale, long[] scaleShape) {
+  public record Scales(Grid grid, int bits, float[] scale, long[] scaleShape) {
     /** The number of scales: one per channel, or one per tensor. */
     public int channels() {
       return scale.length;

@@ -84,6 +84,7 @@ public final class ReportFile {
       }
       o.add("shape", shape);
       o.addProperty("grid", layer.grid().grid().name().toLowerCase());
+      o.addProperty("bits", layer.grid().bits());
       o.addProperty("channels", layer.grid().channels());
       long[] scaleShape = layer.grid().scaleShape();
       if (scaleShape.length == layer.layer().shape().length) {

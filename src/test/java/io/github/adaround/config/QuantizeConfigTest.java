@@ -18,7 +18,8 @@ class QuantizeConfigTest {
   @Test
   void theDefaultIsFourBitsPerTensorOnAnMseGridWithThePapersRecipe() {
     QuantizeConfig c = QuantizeConfig.DEFAULT;
-    assertEquals(new QuantizeConfig.Weights(4, false, Grid.MSE, false), c.weights());
+    assertEquals(
+        new QuantizeConfig.Weights(4, java.util.Map.of(), false, Grid.MSE, false), c.weights());
     assertEquals(AdaroundRecipe.PAPER, c.recipe());
     assertEquals(false, c.nearest());
     assertEquals(true, c.keepBest());
@@ -37,7 +38,8 @@ class QuantizeConfigTest {
             .storage(Storage.CODES)
             .signature("other")
             .build();
-    assertEquals(new QuantizeConfig.Weights(3, true, Grid.MSE, false), c.weights());
+    assertEquals(
+        new QuantizeConfig.Weights(3, java.util.Map.of(), true, Grid.MSE, false), c.weights());
     assertEquals(new QuantizeConfig.Output(Storage.CODES, EncodingsVersion.V0_6_1), c.output());
     assertEquals("other", c.model().signature());
     assertEquals(QuantizeConfig.DEFAULT.recipe(), c.recipe());

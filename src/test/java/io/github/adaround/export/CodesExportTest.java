@@ -70,13 +70,13 @@ class CodesExportTest {
       LayerReport layer =
           new LayerReport(
               new LayerReport.Layer("logits/MatMul", "MatMul", WEIGHT, shape),
-              new LayerReport.Scales(Grid.MINMAX, scale, new long[] {1, CHANNELS}),
+              new LayerReport.Scales(Grid.MINMAX, 4, scale, new long[] {1, CHANNELS}),
               new LayerReport.Errors(0, 0),
               new LayerReport.Rounding("nearest", "minibatch", 0, 0, null),
               0);
       quantized.write(WEIGHT, Shape.of(shape), weight);
       quantized.export(floats);
-      CodesExport.export(quantized, List.of(layer), 4, out);
+      CodesExport.export(quantized, List.of(layer), out);
     }
 
     try (SavedModelBundle b = SavedModelBundle.load(out.toString(), "serve");

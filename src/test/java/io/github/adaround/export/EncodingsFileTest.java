@@ -38,7 +38,7 @@ class EncodingsFileTest {
     long[] scaleShape = scale.length == 1 ? new long[0] : new long[] {1, 1, 1, scale.length};
     return new LayerReport(
         new LayerReport.Layer(name, op, weight, shape),
-        new LayerReport.Scales(Grid.MSE, scale, scaleShape),
+        new LayerReport.Scales(Grid.MSE, 4, scale, scaleShape),
         new LayerReport.Errors(0.25, 0.125),
         new LayerReport.Rounding("adaround", "minibatch", 0.5, 3, null),
         1.5);
@@ -55,7 +55,7 @@ class EncodingsFileTest {
 
   private String written(EncodingsVersion version) throws IOException {
     Path file = dir.resolve("encodings.json");
-    EncodingsFile.write(file, layers(), 4, ACTIVATIONS, ALIASES, version);
+    EncodingsFile.write(file, layers(), ACTIVATIONS, ALIASES, version);
     return Files.readString(file);
   }
 

@@ -123,6 +123,7 @@ class ReportFileTest {
             "weight",
             "shape",
             "grid",
+            "bits",
             "channels",
             "recon_error_nearest",
             "recon_error_adaround",
@@ -165,7 +166,7 @@ class ReportFileTest {
         new LayerReport(
             new LayerReport.Layer("dense", "MatMul", "dense/kernel", new long[] {4, 2}),
             new LayerReport.Scales(
-                io.github.adaround.quant.Grid.MINMAX, new float[] {0.5f}, new long[0]),
+                io.github.adaround.quant.Grid.MINMAX, 4, new float[] {0.5f}, new long[0]),
             new LayerReport.Errors(0.25, 0.25),
             new LayerReport.Rounding("nearest", "quadratic", 0.75, 0, "kept nearest"),
             2.0);
