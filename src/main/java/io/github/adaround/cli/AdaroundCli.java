@@ -36,6 +36,7 @@ import picocli.CommandLine.ScopeType;
       QuantizeCommand.class,
       EvalCommand.class,
       InspectCommand.class,
+      SensitivityCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

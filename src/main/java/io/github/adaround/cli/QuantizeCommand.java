@@ -2,6 +2,7 @@ package io.github.adaround.cli;
 
 import io.github.adaround.activation.ActivationConfig;
 import io.github.adaround.activation.RangeMethod;
+import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.EncodingsVersion;
 import io.github.adaround.config.LayerBitsFile;
 import io.github.adaround.config.QuantizeConfig;
@@ -12,7 +13,13 @@ import io.github.adaround.engine.RunState;
 import io.github.adaround.error.ModelException;
 import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
+import io.github.adaround.graph.LayerInspector;
+import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.quant.Grid;
+import io.github.adaround.sensitivity.BitAllocation;
+import io.github.adaround.sensitivity.LayerSensitivity;
+import io.github.adaround.sensitivity.SensitivityAnalysis;
+import io.github.adaround.sensitivity.WeightBudget;
 import io.github.adaround.source.Folders;
 import io.github.adaround.source.ModelInput;
 import io.github.adaround.source.ModelSource;
@@ -24,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.tensorflow.ndarray.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +58,12 @@ import picocli.CommandLine.Spec;
           + " or .npy files of model inputs, one per input (--calibration-npy [NAME=]FILE)."
     })
 final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
+  /** Where a budget's choice of widths is written in the output. */
+  static final String BITS_FILE = "bits-per-layer.json";
+
+  /** The widths a budget chooses from. */
+  private static final int[] BUDGET_WIDTHS = {2, 3, 4, 5, 6, 7, 8};
+
   @Spec private CommandSpec spec;
 
   @Option(
@@ -94,6 +108,17 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
               + " BITS, ...}} keyed by the weight names that inspect lists; the others take"
               + " --bits.")
   private Path bitsPerLayer;
+
+  @Option(
+      names = "--weight-budget",
+      paramLabel = "B",
+      description =
+          "Mixed precision under a size budget: average bits per weight (3.5) or a size with a"
+              + " unit (120KB, 64KiB). Each layer's sensitivity is measured at 2..8 bits (that"
+              + " layer alone rounded to nearest, output SQNR on the held-back samples), the"
+              + " widths of least summed output noise within the budget are chosen (written to"
+              + " OUT/bits-per-layer.json), then AdaRound runs with them.")
+  private String weightBudget;
 
   @Option(
       names = "--per-channel",
@@ -293,7 +318,11 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   }
 
   private Integer quantize() throws Exception {
-    QuantizeConfig config = config();
+    QuantizeConfig options = config();
+    WeightBudget budget = weightBudget == null ? null : WeightBudget.parse(weightBudget);
+    if (budget != null && bitsPerLayer != null) {
+      throw new UserError("--weight-budget and --bits-per-layer cannot be combined");
+    }
     frozenGraph.frozen(model);
     calibration.check();
     OutputFolder output = OutputFolder.check(out, force);
@@ -304,6 +333,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
           "note: no samples beyond --calibration to hold back; --keep-best compares on the"
               + " calibration samples");
     }
+    QuantizeConfig config = budget == null ? options : withBudget(options, budget, samples);
     Path absolute = out.toAbsolutePath().normalize();
     RunState state =
         RunState.of(
@@ -334,6 +364,9 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
     } catch (Exception | Error e) {
       Folders.deleteRecursively(staging);
       throw e;
+    }
+    if (budget != null) {
+      LayerBitsFile.write(staging.resolve(BITS_FILE), config.weights().layerBits());
     }
     output.commit(staging);
     state.discard();
@@ -403,6 +436,55 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   }
 
   /** The inputs of the signature to be fed; shapes -1 where any size goes. */
+  /**
+   * {@code config} with the per-layer widths that {@link BitAllocation} chooses within {@code
+   * budget} from each layer's measured sensitivity.
+   *
+   * @throws UserError when even 2 bits for every layer exceed the budget, before measuring
+   */
+  private QuantizeConfig withBudget(QuantizeConfig config, WeightBudget budget, Calibration samples)
+      throws ModelException {
+    List<LayerSensitivity> measured;
+    long weights;
+    try (ModelSession fp =
+        new ModelSession(
+            frozenGraph.open(
+                model, signature, calibration.npySampleShape(), config.model().allowedOps()))) {
+      List<QuantizableLayer> layers =
+          LayerInspector.inspect(fp.graph(), fp.source().outputTensors());
+      weights = 0;
+      for (QuantizableLayer layer : layers) {
+        weights += Shape.of(layer.shape()).size();
+      }
+      if (budget.bits(weights) < 2 * weights) {
+        throw new UserError(
+            "--weight-budget "
+                + weightBudget
+                + " is below 2 bits per weight for the "
+                + weights
+                + " weights of the model ("
+                + (weights * 2 + 7) / 8
+                + " bytes)");
+      }
+      System.err.println(
+          "measuring the sensitivity of " + layers.size() + " layers at 2..8 bits...");
+      measured =
+          new SensitivityAnalysis(
+                  fp,
+                  samples.heldBackCount() > 0 ? samples.heldBack() : samples.samples(),
+                  config.weights().perChannel())
+              .measure(layers, BUDGET_WIDTHS, s -> {});
+    }
+    BitAllocation.Choice choice = BitAllocation.within(measured, budget.bits(weights));
+    System.err.printf(
+        "bits per layer within %s: %s (%.3f bits per weight, %d bytes)%n",
+        weightBudget,
+        choice.bits(),
+        (double) choice.totalBits() / weights,
+        (choice.totalBits() + 7) / 8);
+    return config.toBuilder().layerBits(choice.bits()).build();
+  }
+
   private List<ModelInput> inputs() throws ModelException, UserError {
     try (ModelSource source = frozenGraph.open(model, signature, null, Set.copyOf(allowedOps))) {
       return source.inputs();
