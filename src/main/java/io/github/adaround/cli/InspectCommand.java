@@ -159,7 +159,7 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   /** Each block: index, input tensors, output tensors and the names of its layer ops. */
-  static JsonArray blocksJson(List<Block> blocks) {
+  private static JsonArray blocksJson(List<Block> blocks) {
     JsonArray array = new JsonArray();
     for (Block block : blocks) {
       JsonObject o = new JsonObject();
