@@ -29,8 +29,9 @@ import org.tensorflow.Output;
  * block whose skip bypasses it is. Control edges do not count.
  *
  * @param ops the ops on the path, in topological order (ops producing the inputs are not on it)
- * @param cuts the inputs (all of them, first), then each cut tensor, then the outputs (all of them;
- *     one cut when there is one output), each with its position
+ * @param cuts the inputs (all of them, first; an input that the outputs do not read is never in
+ *     flight), then each cut tensor, then the outputs (all of them; one cut when there is one
+ *     output), each with its position
  */
 public record CutTensors(List<GraphOperation> ops, List<Cut> cuts) {
 
@@ -84,7 +85,12 @@ public record CutTensors(List<GraphOperation> ops, List<Cut> cuts) {
     }
     List<Cut> cuts = new ArrayList<>();
     cuts.add(new Cut(inputs, 0));
-    Set<String> inFlight = new LinkedHashSet<>(inputs);
+    Set<String> inFlight = new LinkedHashSet<>();
+    for (String input : inputs) {
+      if (readsLeft.getOrDefault(input, 0) > 0) {
+        inFlight.add(input);
+      }
+    }
     for (int i = 0; i < ordered.size(); i++) {
       GraphOperation op = ordered.get(i);
       for (Operand<?> input : op.inputs()) {

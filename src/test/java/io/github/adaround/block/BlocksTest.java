@@ -15,6 +15,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
 
 /**
  * Blocks found in a model's graph, and copies of each block (with the FP weights) that compute the
@@ -44,6 +46,20 @@ class BlocksTest {
       assertEquals("Relu:0", blocks.get(0).output());
       assertEquals(List.of(Model.OUTPUT), blocks.get(2).outputs());
       replay(model).assertBitExact(blocks, BlockReplay.randomInputs(IMAGES, 1));
+    }
+  }
+
+  /** An input that the output does not read cuts nothing: the chain's blocks stay as they were. */
+  @Test
+  void anUnreadInputIsAmongTheFirstBlocksInputsOnly() {
+    try (Model model = BlockModels.chain()) {
+      Ops.create(model.graph()).withName("unread").placeholder(TFloat32.class);
+      List<Block> blocks =
+          Blocks.of(model.graph(), List.of(Model.INPUT, "unread:0"), List.of(Model.OUTPUT));
+
+      assertEquals(3, blocks.size());
+      assertEquals(List.of(Model.INPUT, "unread:0"), blocks.get(0).inputs());
+      assertEquals(blocks(model).get(1), blocks.get(1));
     }
   }
 
