@@ -1,6 +1,7 @@
 package io.github.adaround.block;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.block.BlockModels.Model;
 import io.github.adaround.cli.UnetModel;
@@ -75,7 +76,7 @@ class BlocksTest {
       assertEquals(List.of("dense/MatMul"), blocks.get(2).layerNames());
       assertEquals(List.of("BiasAdd:0"), blocks.get(1).inputs());
       assertEquals(blocks.get(2).layers().get(0).input(), blocks.get(1).output());
-      assertEquals(true, blocks.get(1).ops().contains("Add"));
+      assertTrue(blocks.get(1).ops().contains("Add"));
       replay(model).assertBitExact(blocks, BlockReplay.randomInputs(IMAGES, 2));
     }
   }
@@ -92,7 +93,7 @@ class BlocksTest {
           blocks.get(1).layerNames());
       assertEquals(List.of("Relu6:0"), blocks.get(1).inputs());
       assertEquals(blocks.get(2).layers().get(0).input(), blocks.get(1).output());
-      assertEquals(true, blocks.get(1).ops().contains("Add"));
+      assertTrue(blocks.get(1).ops().contains("Add"));
       replay(model).assertBitExact(blocks, BlockReplay.randomInputs(IMAGES, 3));
     }
   }

@@ -3,16 +3,23 @@ package io.github.adaround.block;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.adaround.block.BlockModels.Model;
+import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.tf.TensorData;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.random.RandomUniform;
@@ -55,6 +62,65 @@ class SubgraphCopyTest {
               .next()[1];
       for (int i = 0; i < got.length; i++) {
         assertEquals(Math.max(bias[i % 4], 0f), got[i], 0f);
+      }
+    }
+  }
+
+  /**
+   * TF's autodiff goes through the copy: the gradient of a block's output with respect to a
+   * variable standing in for its weights (as AdaRound's V will) exists and is not zero.
+   */
+  @Test
+  void gradientsReachTheReplacementThroughTheCopy() {
+    try (Model model = BlockModels.invertedResidual();
+        Graph target = new Graph();
+        Session session = new Session(target)) {
+      Block middle = Blocks.of(model.graph(), List.of(Model.INPUT), List.of(Model.OUTPUT)).get(1);
+      Ops tf = Ops.create(target);
+      Placeholder<TFloat32> x = tf.withName("in").placeholder(TFloat32.class);
+      Map<String, Operand<TFloat32>> weights = new HashMap<>();
+      List<Output<?>> variables = new ArrayList<>();
+      for (QuantizableLayer layer : middle.layers()) {
+        Shape shape = Shape.of(layer.shape());
+        Operand<TFloat32> v =
+            tf.variable(
+                tf.constant(
+                    shape,
+                    DataBuffers.of(
+                        BlockReplay.read(model.session(), layer.weight()), true, false)));
+        weights.put(layer.weight(), v);
+        variables.add(v.asOutput());
+      }
+      @SuppressWarnings("unchecked")
+      Output<TFloat32> out =
+          (Output<TFloat32>)
+              new SubgraphCopy(model.graph(), model.session())
+                  .copy(tf, Map.of(middle.inputs().get(0), x), middle.output(), weights);
+      Operand<TFloat32> loss = tf.math.square(tf.sum(out, tf.constant(new int[] {0, 1})));
+      Output<?>[] gradients =
+          target.addGradients(loss.asOutput(), variables.toArray(Output[]::new));
+      session.initialize();
+      Session.Runner runner =
+          session
+              .runner()
+              .feed(
+                  x,
+                  TensorData.floats(
+                      Shape.of(2, 8, 8, 4),
+                      BlockReplay.randomInputs(Map.of("in", Shape.of(2, 8, 8, 4)), 8)
+                          .get("in")[1]));
+      for (Output<?> g : gradients) {
+        runner.fetch(g);
+      }
+      try (Result result = runner.run()) {
+        for (int i = 0; i < gradients.length; i++) {
+          float[] g = TensorData.floats(result.get(i));
+          float norm = 0;
+          for (float v : g) {
+            norm += Math.abs(v);
+          }
+          assertTrue(norm > 0, "gradient of " + middle.layers().get(i).weight());
+        }
       }
     }
   }
