@@ -36,10 +36,12 @@ import org.tensorflow.types.family.TType;
  * the model's ops, and the device, which is cleared), until the walk reaches an input tensor (fed
  * the given operand) or a weight to replace (given its operand). Constants are copied with their
  * values; every other variable ({@code VariableV2}, or a resource variable's {@code
- * ReadVariableOp}: biases, batch-norm parameters) becomes a constant of its current value, fetched
- * once from the model's session (and kept for later copies), so that the copy does not depend on
- * that session. Control inputs are dropped: nothing in the copy is stateful. Stateful ops other
- * than variable reads, and placeholders that are not inputs, cannot be copied and are refused.
+ * ReadVariableOp}: biases, batch-norm parameters) becomes its current value, fetched from the
+ * model's session in one run per copy, as a constant behind a {@code PlaceholderWithDefault} (TF
+ * treats it as the variable it was: a bare constant would be folded by Grappler, and oneDNN runs
+ * another kernel for a constant MatMul weight), so that the copy does not depend on that session.
+ * Control inputs are dropped: nothing in the copy is stateful. Stateful ops other than variable
+ * reads, and placeholders that are not inputs, cannot be copied and are refused.
  *
  * <p>Weights are named as {@link io.github.adaround.graph.QuantizableLayer#weight()} names them
  * (the variable op, or the resource variable's {@code VarHandleOp}) or by the tensor the weight is
@@ -53,7 +55,6 @@ public final class SubgraphCopy {
   private final Session session;
   private final Map<String, NodeDef> nodes = new HashMap<>();
   private final Map<String, OpDef> opDefs = new HashMap<>();
-  private final Map<String, AttrValue> values = new HashMap<>();
 
   /**
    * @param model the model's flat graph, as a {@link io.github.adaround.source.ModelSource}
@@ -106,7 +107,7 @@ public final class SubgraphCopy {
     Map<String, Output<?>> replaced = new HashMap<>();
     weights.forEach((name, operand) -> replaced.put(name, operand.asOutput()));
     List<GraphOperation> order = plan(outputs, copied.keySet(), replaced);
-    fetch(order, replaced);
+    Map<String, AttrValue> values = fetch(order, replaced);
     for (GraphOperation op : order) {
       for (int k = 0; k < op.numOutputs(); k++) {
         Output<?> replacement = replacementOf(op, k, replaced);
@@ -220,18 +221,19 @@ public final class SubgraphCopy {
     return op;
   }
 
-  /** Fetches, in one run, the values of the variables in {@code order} not fetched before. */
-  private void fetch(List<GraphOperation> order, Map<String, Output<?>> replaced) {
+  /** Fetches, in one run, the values of the variables in {@code order} that are not replaced. */
+  private Map<String, AttrValue> fetch(
+      List<GraphOperation> order, Map<String, Output<?>> replaced) {
+    Map<String, AttrValue> values = new HashMap<>();
     List<GraphOperation> missing = new ArrayList<>();
     for (GraphOperation op : order) {
       if ((VARIABLES.contains(op.type()) || op.type().equals("ReadVariableOp"))
-          && replacementOf(op, 0, replaced) == null
-          && !values.containsKey(op.name())) {
+          && replacementOf(op, 0, replaced) == null) {
         missing.add(op);
       }
     }
     if (missing.isEmpty()) {
-      return;
+      return values;
     }
     Session.Runner runner = session.runner();
     missing.forEach(op -> runner.fetch(op.output(0)));
@@ -240,6 +242,7 @@ public final class SubgraphCopy {
         values.put(missing.get(i).name(), valueOf(result.get(i)));
       }
     }
+    return values;
   }
 
   /**
