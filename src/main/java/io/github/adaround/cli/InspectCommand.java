@@ -3,6 +3,8 @@ package io.github.adaround.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.github.adaround.block.Block;
+import io.github.adaround.block.Blocks;
 import io.github.adaround.error.UserError;
 import io.github.adaround.export.ReportFile;
 import io.github.adaround.graph.LayerInspector;
@@ -39,7 +41,9 @@ import picocli.CommandLine.Spec;
           + " (unsupported op, inside a while loop, weight not a variable or constant).",
       "For a graph without signatures (a frozen GraphDef, a SavedModel without SignatureDefs)"
           + " where --input or --output is not given, first lists the candidates: its float"
-          + " placeholders and the float outputs that nothing reads."
+          + " placeholders and the float outputs that nothing reads.",
+      "After the layers, the blocks: the parts of the model between the tensors through which"
+          + " every path from its inputs to its outputs passes, each holding at least one layer."
     })
 final class InspectCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -74,13 +78,15 @@ final class InspectCommand implements Callable<Integer> {
     List<QuantizableLayer> layers;
     List<NotQuantized> skipped;
     List<ModelInput> inputs;
+    List<Block> blocks;
     try (ModelSource source = frozenGraph.open(model, signature, null, Set.of())) {
       layers = LayerInspector.inspect(source.graph(), source.outputTensors());
       skipped = LayerInspector.notQuantized(source.graph(), source.outputTensors());
       inputs = source.inputs();
+      blocks = blocks(source, layers);
     } catch (UserError e) {
       if (candidates.isPresent() && json) {
-        spec.commandLine().getOut().println(toJson(candidates, null, null, List.of()));
+        spec.commandLine().getOut().println(toJson(candidates, null, null, List.of(), List.of()));
       }
       throw e;
     }
@@ -88,10 +94,11 @@ final class InspectCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(model + ": no quantizable layers found");
     }
     if (json) {
-      spec.commandLine().getOut().println(toJson(candidates, inputs, layers, skipped));
+      spec.commandLine().getOut().println(toJson(candidates, inputs, layers, skipped, blocks));
     } else {
       printInputs(spec.commandLine().getOut(), inputs);
       printTable(spec.commandLine().getOut(), layers);
+      printBlocks(spec.commandLine().getOut(), blocks);
       printNotQuantized(spec.commandLine().getOut(), skipped);
     }
     return 0;
@@ -99,14 +106,15 @@ final class InspectCommand implements Callable<Integer> {
 
   /**
    * The candidates (as {@code input_candidates} and {@code output_candidates}, when listed), the
-   * model's inputs and layers (or null when they could not be listed) and the layer ops not
-   * quantized.
+   * model's inputs and layers (or null when they could not be listed), the layer ops not quantized
+   * and the blocks.
    */
   private static String toJson(
       Optional<GraphEnds> candidates,
       List<ModelInput> inputs,
       List<QuantizableLayer> layers,
-      List<NotQuantized> skipped) {
+      List<NotQuantized> skipped,
+      List<Block> blocks) {
     JsonObject root = new JsonObject();
     candidates.ifPresent(
         c -> {
@@ -117,6 +125,7 @@ final class InspectCommand implements Callable<Integer> {
       root.add("inputs", inputsJson(inputs));
       root.add("layers", layersJson(layers));
       root.add("not_quantized", ReportFile.notQuantizedJson(skipped));
+      root.add("blocks", blocksJson(blocks));
     }
     return new GsonBuilder().serializeNulls().create().toJson(root);
   }
@@ -133,6 +142,58 @@ final class InspectCommand implements Callable<Integer> {
       fed.add(o);
     }
     return fed;
+  }
+
+  /** The model's blocks, or none (with a note on stderr) when they cannot be found. */
+  private List<Block> blocks(ModelSource source, List<QuantizableLayer> layers) {
+    try {
+      return Blocks.of(
+          source.graph(),
+          source.inputs().stream().map(ModelInput::tensor).toList(),
+          source.outputTensors(),
+          layers);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("note: no blocks: " + e.getMessage());
+      return List.of();
+    }
+  }
+
+  /** Each block: index, input tensors, output tensors and the names of its layer ops. */
+  private static JsonArray blocksJson(List<Block> blocks) {
+    JsonArray array = new JsonArray();
+    for (Block block : blocks) {
+      JsonObject o = new JsonObject();
+      o.addProperty("index", block.index());
+      o.add("inputs", strings(block.inputs()));
+      o.add("outputs", strings(block.outputs()));
+      o.add("layers", strings(block.layerNames()));
+      array.add(o);
+    }
+    return array;
+  }
+
+  private static JsonArray strings(List<String> values) {
+    JsonArray array = new JsonArray();
+    values.forEach(array::add);
+    return array;
+  }
+
+  private static void printBlocks(PrintWriter out, List<Block> blocks) {
+    if (blocks.isEmpty()) {
+      return;
+    }
+    out.println();
+    out.println("BLOCKS");
+    String format = "%-6s %-32s %-32s %s%n";
+    out.printf(format, "INDEX", "INPUTS", "OUTPUT", "LAYERS");
+    for (Block block : blocks) {
+      out.printf(
+          format,
+          block.index(),
+          String.join(",", block.inputs()),
+          String.join(",", block.outputs()),
+          String.join(" ", block.layerNames()));
+    }
   }
 
   private static void printNotQuantized(PrintWriter out, List<NotQuantized> skipped) {

@@ -24,11 +24,11 @@ import org.tensorflow.types.TInt32;
  *
  * <p>{@code main(folder, size, classes)} writes one, for runs by hand.
  */
-final class UnetModel {
+public final class UnetModel {
 
   private UnetModel() {}
 
-  static Path write(Path folder, int size, int classes) {
+  public static Path write(Path folder, int size, int classes) {
     return InputsModels.export(
         folder,
         (tf, random) -> {
