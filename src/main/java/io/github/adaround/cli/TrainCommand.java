@@ -2,6 +2,7 @@ package io.github.adaround.cli;
 
 import io.github.adaround.data.LabeledImages;
 import io.github.adaround.data.Split;
+import io.github.adaround.demo.Architecture;
 import io.github.adaround.demo.Evaluator;
 import io.github.adaround.demo.InferenceExporter;
 import io.github.adaround.demo.ModelParameters;
@@ -18,14 +19,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code adaround train}: rebuilds the bundled FP32 Fashion-MNIST model. */
+/**
+ * {@code adaround train}: rebuilds the bundled FP32 Fashion-MNIST model, or trains one of the
+ * batch-norm test models ({@code --architecture}).
+ */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-      "Trains the bundled Fashion-MNIST CNN (conv, depthwise-separable block, two dense layers)"
-          + " with Adam and exports it as a SavedModel (signature serving_default: input float32"
-          + " [-1,28,28,1] in [0,1], output logits float32 [-1,10]).",
+      "Trains the bundled Fashion-MNIST CNN (conv, depthwise-separable block, two dense layers), or"
+          + " with --architecture a residual or MobileNetV2-style net with batch norm, with Adam"
+          + " and exports it as a SavedModel (signature serving_default: input float32 [-1,28,28,1]"
+          + " in [0,1], output logits float32 [-1,10]).",
       "The same seed on the same machine gives the same weights. Prints the test accuracy of the"
           + " exported model at the end."
     })
@@ -60,6 +65,16 @@ final class TrainCommand implements Callable<Integer> {
       description = "Images per Adam step (default: ${DEFAULT-VALUE}).")
   private int batchSize;
 
+  @Option(
+      names = "--architecture",
+      paramLabel = "NAME",
+      defaultValue = "cnn",
+      description =
+          "The model: cnn (the bundled CNN), residual (a small residual net with batch norm) or"
+              + " mobilenetv2 (a small MobileNetV2-style net: depthwise, ReLU6, inverted residuals,"
+              + " batch norm) (default: ${DEFAULT-VALUE}).")
+  private String architectureName;
+
   @Option(names = "--force", description = "Replace --out if it exists and is not empty.")
   private boolean force;
 
@@ -69,6 +84,12 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (epochs < 1 || batchSize < 1) {
       throw new UserError("--epochs and --batch-size must be at least 1");
+    }
+    Architecture architecture;
+    try {
+      architecture = Architecture.byName(architectureName);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--architecture: " + e.getMessage());
     }
     OutputFolder output = OutputFolder.check(out, force);
     LabeledImages train = data.load(Split.TRAIN);
@@ -81,12 +102,13 @@ final class TrainCommand implements Callable<Integer> {
             TrainingConfig.DEFAULT_LEARNING_RATE_DECAY,
             seed);
     long start = System.nanoTime();
-    ModelParameters weights = new Trainer(config, ProgressBar.onStderr()).train(train);
+    ModelParameters weights =
+        new Trainer(config, ProgressBar.onStderr(), architecture).train(train);
     double trainSeconds = (System.nanoTime() - start) / 1e9;
 
     Path staging = output.temporary();
     try {
-      InferenceExporter.export(weights, staging);
+      InferenceExporter.export(architecture, weights, staging);
       Evaluator.Accuracy accuracy;
       try (SavedModelClassifier model = SavedModelClassifier.load(staging)) {
         accuracy = Evaluator.evaluate(model, test, ProgressBar.onStderr());
@@ -95,9 +117,15 @@ final class TrainCommand implements Callable<Integer> {
       spec.commandLine()
           .getOut()
           .printf(
-              "Trained in %.0f s (seed %d, %d epochs); saved %s; test top-1 accuracy %.4f on %d"
+              "Trained %s in %.0f s (seed %d, %d epochs); saved %s; test top-1 accuracy %.4f on %d"
                   + " images%n",
-              trainSeconds, seed, epochs, out, accuracy.value(), accuracy.samples());
+              architecture.cliName(),
+              trainSeconds,
+              seed,
+              epochs,
+              out,
+              accuracy.value(),
+              accuracy.samples());
     } finally {
       Folders.deleteRecursively(staging);
     }

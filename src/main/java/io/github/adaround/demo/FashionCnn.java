@@ -58,6 +58,24 @@ final class FashionCnn {
 
   private static final List<Long> UNIT_STRIDES = List.of(1L, 1L, 1L, 1L);
 
+  /** The model as a {@link ModelDefinition}; it has no batch norm. */
+  static final ModelDefinition DEFINITION =
+      new ModelDefinition() {
+        @Override
+        public List<Parameter> parameters() {
+          return PARAMETERS;
+        }
+
+        @Override
+        public Operand<TFloat32> logits(
+            LayerScopes scopes,
+            Operand<TFloat32> images,
+            Map<String, ? extends Operand<TFloat32>> params,
+            BatchNorms norms) {
+          return FashionCnn.logits(scopes, images, params);
+        }
+      };
+
   private FashionCnn() {}
 
   /**

@@ -30,15 +30,17 @@ public final class ModelParameters {
   }
 
   /**
-   * Glorot-uniform kernels and zero biases, drawn from {@code seed}: the same seed gives the same
-   * values.
+   * Glorot-uniform kernels, zero biases and unit batch-norm scales, drawn from {@code seed}: the
+   * same seed gives the same values.
    */
   static ModelParameters glorotUniform(List<Parameter> parameters, long seed) {
     Random random = new Random(seed);
     Map<String, float[]> values = new LinkedHashMap<>();
     for (Parameter p : parameters) {
       float[] v = new float[p.size()];
-      if (!p.isBias()) {
+      if (p.init() == Parameter.Init.ONES) {
+        Arrays.fill(v, 1f);
+      } else if (p.init() == Parameter.Init.GLOROT_UNIFORM) {
         double limit = Math.sqrt(6.0 / (p.fanIn() + p.fanOut()));
         for (int i = 0; i < v.length; i++) {
           v[i] = (float) ((2 * random.nextDouble() - 1) * limit);

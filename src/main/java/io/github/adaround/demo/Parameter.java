@@ -10,8 +10,19 @@ import org.tensorflow.ndarray.Shape;
  * @param dims its shape
  * @param fanIn inputs per output unit, for initialisation (0 for a bias)
  * @param fanOut outputs per input unit, for initialisation (0 for a bias)
+ * @param init how its initial value is drawn
  */
-record Parameter(String name, long[] dims, int fanIn, int fanOut) {
+record Parameter(String name, long[] dims, int fanIn, int fanOut, Init init) {
+
+  /** How a parameter starts. */
+  enum Init {
+    /** Glorot-uniform from the fans: kernels. */
+    GLOROT_UNIFORM,
+    /** Zeros: biases, batch-norm offsets and moving means. */
+    ZEROS,
+    /** Ones: batch-norm scales and moving variances. */
+    ONES
+  }
 
   /** Checks the name and copies the dimensions so that the record stays immutable. */
   public Parameter {
@@ -33,12 +44,17 @@ record Parameter(String name, long[] dims, int fanIn, int fanOut) {
 
   /** A kernel initialised from its fans. */
   static Parameter kernel(String name, int fanIn, int fanOut, long... dims) {
-    return new Parameter(name, dims, fanIn, fanOut);
+    return new Parameter(name, dims, fanIn, fanOut, Init.GLOROT_UNIFORM);
   }
 
   /** A bias, initialised to zero. */
   static Parameter bias(String name, long size) {
-    return new Parameter(name, new long[] {size}, 0, 0);
+    return new Parameter(name, new long[] {size}, 0, 0, Init.ZEROS);
+  }
+
+  /** A vector initialised to one: a batch-norm scale or moving variance. */
+  static Parameter ones(String name, long size) {
+    return new Parameter(name, new long[] {size}, 0, 0, Init.ONES);
   }
 
   @Override
@@ -58,7 +74,7 @@ record Parameter(String name, long[] dims, int fanIn, int fanOut) {
 
   /** Whether it is a bias (initialised to zero). */
   public boolean isBias() {
-    return fanIn == 0;
+    return init == Init.ZEROS;
   }
 
   @Override
@@ -67,7 +83,8 @@ record Parameter(String name, long[] dims, int fanIn, int fanOut) {
         && name.equals(other.name)
         && Arrays.equals(dims, other.dims)
         && fanIn == other.fanIn
-        && fanOut == other.fanOut;
+        && fanOut == other.fanOut
+        && init == other.init;
   }
 
   @Override

@@ -14,10 +14,11 @@ import org.tensorflow.op.train.ApplyAdam;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The graph that trains {@link FashionCnn}: softmax cross-entropy on one-hot labels, gradients from
- * TF's autodiff, and one {@code ApplyAdam} per parameter. The step size and Adam's bias-correction
- * powers {@code beta^t} are fed at each step, so no optimiser counter lives in the graph and each
- * step is deterministic.
+ * The graph that trains a {@link ModelDefinition} ({@link FashionCnn} by default): softmax
+ * cross-entropy on one-hot labels, gradients from TF's autodiff, and one {@code ApplyAdam} per
+ * parameter. The step size and Adam's bias-correction powers {@code beta^t} are fed at each step,
+ * so no optimiser counter lives in the graph and each step is deterministic. Batch norms normalise
+ * with the batch's moments ({@link BatchNorms#training()}).
  */
 final class TrainingGraph {
   static final float BETA1 = 0.9f;
@@ -33,8 +34,9 @@ final class TrainingGraph {
   final Op step;
   final ParameterVariables parameters;
   final List<Op> slotInitializers;
+  final BatchNorms norms;
 
-  private TrainingGraph(Ops tf) {
+  private TrainingGraph(Ops tf, ModelDefinition model) {
     images =
         tf.withName("images")
             .placeholder(TFloat32.class, Placeholder.shape(Shape.of(FashionCnn.INPUT_SHAPE)));
@@ -45,9 +47,10 @@ final class TrainingGraph {
     beta1Power = scalar(tf, "beta1_power");
     beta2Power = scalar(tf, "beta2_power");
     LayerScopes scopes = new LayerScopes(tf);
-    parameters = ParameterVariables.create(scopes, FashionCnn.PARAMETERS);
+    parameters = ParameterVariables.create(scopes, model.parameters());
 
-    Operand<TFloat32> logits = FashionCnn.logits(scopes, images, parameters.byName());
+    norms = BatchNorms.training();
+    Operand<TFloat32> logits = model.logits(scopes, images, parameters.byName(), norms);
     Ops lossScope = tf.withSubScope("loss");
     // Cross-entropy: -mean over the batch of sum_k y_k * log softmax(logits)_k.
     loss =
@@ -96,9 +99,14 @@ final class TrainingGraph {
     slotInitializers = List.copyOf(initializers);
   }
 
-  /** Builds the training graph with {@code tf}. */
+  /** Builds the training graph of {@link FashionCnn} with {@code tf}. */
   static TrainingGraph build(Ops tf) {
-    return new TrainingGraph(tf);
+    return build(tf, FashionCnn.DEFINITION);
+  }
+
+  /** Builds the training graph of {@code model} with {@code tf}. */
+  static TrainingGraph build(Ops tf, ModelDefinition model) {
+    return new TrainingGraph(tf, model);
   }
 
   private static Placeholder<TFloat32> scalar(Ops tf, String name) {

@@ -192,6 +192,49 @@ class AdaroundCliTest {
   }
 
   @Test
+  void trainBuildsTheBatchNormArchitectures() throws IOException {
+    for (String architecture : List.of("residual", "mobilenetv2")) {
+      Path out = dir.resolve(architecture);
+      Run train =
+          run(
+              "train",
+              "--architecture",
+              architecture,
+              "--out",
+              out.toString(),
+              "--data-dir",
+              SUBSET,
+              "--epochs",
+              "1",
+              "--batch-size",
+              "128");
+      assertEquals(0, train.status(), train.err());
+      assertTrue(train.lastLine().startsWith("Trained " + architecture + " in"), train.out());
+      Run eval = run("eval", "--model", out.toString(), "--data-dir", SUBSET, "--json");
+      assertEquals(0, eval.status(), eval.err());
+      assertEquals(
+          2000,
+          JsonParser.parseString(eval.lastLine()).getAsJsonObject().get("samples").getAsInt());
+    }
+  }
+
+  @Test
+  void trainRejectsAnUnknownArchitecture() {
+    assertOneLineError(
+        run(
+            "train",
+            "--architecture",
+            "vgg",
+            "--out",
+            dir.resolve("m").toString(),
+            "--data-dir",
+            SUBSET),
+        1,
+        "adaround train: --architecture: unknown architecture vgg; one of cnn, residual,"
+            + " mobilenetv2");
+  }
+
+  @Test
   void everyCommandHasHelp() {
     for (String command : List.of("train", "eval", "inspect")) {
       Run run = run(command, "--help");
