@@ -37,6 +37,7 @@ import picocli.CommandLine.ScopeType;
       EvalCommand.class,
       InspectCommand.class,
       SensitivityCommand.class,
+      WorkerCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -443,7 +443,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
    * @throws UserError when even 2 bits for every layer exceed the budget, before measuring
    */
   private QuantizeConfig withBudget(QuantizeConfig config, WeightBudget budget, Calibration samples)
-      throws ModelException {
+      throws ModelException, InterruptedException {
     List<LayerSensitivity> measured;
     long weights;
     try (ModelSession fp =

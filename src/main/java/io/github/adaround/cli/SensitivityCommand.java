@@ -6,6 +6,7 @@ import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
+import io.github.adaround.remote.WorkerCheck;
 import io.github.adaround.sensitivity.BitAllocation;
 import io.github.adaround.sensitivity.LayerSensitivity;
 import io.github.adaround.sensitivity.SensitivityAnalysis;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.tensorflow.proto.ConfigProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,6 +43,15 @@ import picocli.CommandLine.Spec;
           + " DIR/sensitivity.png (each layer's SQNR against bits; the front)."
     })
 final class SensitivityCommand implements Callable<Integer> {
+  /** How long a worker may take to answer the check before any work. */
+  private static final long WORKER_TIMEOUT_MS = 10_000;
+
+  /**
+   * How long one run of a measurement (at most 64 MiB of samples and outputs) may take before its
+   * worker counts as failed: TF's gRPC runtime retries a worker that is gone rather than failing.
+   */
+  private static final long RUN_TIMEOUT_MS = 300_000;
+
   @Spec private CommandSpec spec;
 
   @Option(
@@ -80,6 +91,24 @@ final class SensitivityCommand implements Callable<Integer> {
       description = "Signature whose layers are measured (default: ${DEFAULT-VALUE}).")
   private String signature;
 
+  @Option(
+      names = "--workers",
+      paramLabel = "HOST:PORT",
+      split = ",",
+      description =
+          "Workers (adaround worker --port P) to run the measurements on, one at a time each;"
+              + " a worker that fails has its job rerun on another, or here.")
+  private List<String> workers = List.of();
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Kernel threads of each measurement, here and on the workers alike (default: TF's"
+              + " choice).")
+  private int threads;
+
   @Mixin private FrozenGraphOptions frozenGraph;
 
   @Mixin private CalibrationOptions calibration;
@@ -92,9 +121,13 @@ final class SensitivityCommand implements Callable<Integer> {
         throw new UserError("--bits must each be in 2..8, got " + b);
       }
     }
+    if (threads < 0) {
+      throw new UserError("--threads must not be negative");
+    }
     frozenGraph.frozen(model);
     calibration.check();
     OutputFolder output = OutputFolder.check(out, force);
+    WorkerCheck.check(workers, WORKER_TIMEOUT_MS);
     List<ModelInput> inputs;
     try (ModelSource source = frozenGraph.open(model, signature, null, Set.of())) {
       inputs = source.inputs();
@@ -112,9 +145,20 @@ final class SensitivityCommand implements Callable<Integer> {
       if (layers.isEmpty()) {
         throw new UserError(model + ": no quantizable layers on the path of the model's outputs");
       }
+      long start = System.nanoTime();
       int[] done = {0};
       List<LayerSensitivity> result =
-          new SensitivityAnalysis(fp, measured, perChannel)
+          new SensitivityAnalysis(
+                  fp,
+                  measured,
+                  perChannel,
+                  workers,
+                  ConfigProto.newBuilder()
+                      .setIntraOpParallelismThreads(threads)
+                      .setInterOpParallelismThreads(threads)
+                      .setOperationTimeoutInMs(RUN_TIMEOUT_MS)
+                      .build(),
+                  System.err)
               .measure(
                   layers,
                   widths,
@@ -122,6 +166,12 @@ final class SensitivityCommand implements Callable<Integer> {
                     err.printf("[%d/%d] %s%s%n", ++done[0], layers.size(), s.weight(), dbs(s));
                     err.flush();
                   });
+      err.printf(
+          "measured %d layers at %d widths in %.1f s %s%n",
+          layers.size(),
+          widths.length,
+          (System.nanoTime() - start) / 1e9,
+          workers.isEmpty() ? "here" : "on " + workers.size() + " workers");
       List<BitAllocation.Choice> front = BitAllocation.front(result);
       SensitivityFile.write(
           staging.resolve("sensitivity.json"),
