@@ -132,7 +132,7 @@ public record QuantizeConfig(
     }
     if (reconstruction == Reconstruction.BLOCK && activations.quantizedReconstruction()) {
       throw new UserError(
-          "--reconstruction block takes its inputs from the float model; drop --qdrop or use"
+          "--reconstruction block takes its inputs from the float model; add --qdrop off or use"
               + " --reconstruction layer");
     }
   }

@@ -55,12 +55,14 @@ final class BlockLoop {
       reports.addAll(outcome.layers());
       blocks.add(outcome.block());
       if (state != null) {
-        List<RunState.Finished> kept = new ArrayList<>(finished.subList(0, first));
+        // A state written in the middle of this block (a run killed between its layers' records)
+        // holds some of its layers: they are learnt again, and replaced.
+        finished = new ArrayList<>(finished.subList(0, first));
         for (int l = 0; l < block.layers().size(); l++) {
-          kept.add(new RunState.Finished(outcome.layers().get(l), outcome.hardened().get(l)));
+          finished.add(new RunState.Finished(outcome.layers().get(l), outcome.hardened().get(l)));
+          // The state writes the weight of its last layer only: one record per layer.
+          state.record(finished);
         }
-        finished = kept;
-        state.record(finished);
       }
       listener.blockFinished(outcome.block(), outcome.layers());
     }

@@ -12,6 +12,7 @@ import io.github.adaround.config.Reconstruction;
 import io.github.adaround.data.Calibration;
 import io.github.adaround.engine.AdaroundEngine;
 import io.github.adaround.engine.EngineListener;
+import io.github.adaround.engine.RunState;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.source.ExportedWeights;
 import io.github.adaround.train.AdaroundRecipe;
@@ -187,6 +188,50 @@ class BlockReconstructionTest {
       }
       System.out.printf("%s: %d of %d weights the same in both modes%n", weight, same, a.length);
       assertTrue(same >= 0.98 * a.length, weight + ": " + same + " of " + a.length);
+    }
+  }
+
+  /**
+   * A block run resumed from a state holding only its first block (its other layers dropped from
+   * the state file, as a run killed there leaves it) ends with the bytes of an uninterrupted run,
+   * and lists every block again.
+   */
+  @Test
+  void aResumedBlockRunEndsAsAnUninterruptedOne() throws Exception {
+    Path model = export(BlockModels::residual, dir.resolve("model"));
+    QuantizeConfig config = config(Reconstruction.BLOCK);
+    Calibration calibration = calibration();
+    RunState state = RunState.of(dir.resolve("state"), model, calibration, config);
+    AdaroundEngine engine = new AdaroundEngine(config, EngineListener.SILENT);
+    engine.run(model, calibration, dir.resolve("a"), state);
+    Path file = dir.resolve("state").resolve("state.json");
+    JsonObject recorded = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    JsonArray layers = recorded.getAsJsonArray("layers");
+    assertEquals(4, layers.size());
+    while (layers.size() > 1) {
+      layers.remove(layers.size() - 1);
+    }
+    Files.writeString(file, recorded.toString());
+
+    engine.run(model, calibration, dir.resolve("b"), state);
+
+    for (String name :
+        List.of(
+            "variables/variables.data-00000-of-00001",
+            "variables/variables.index",
+            "encodings.json")) {
+      assertArrayEquals(
+          Files.readAllBytes(dir.resolve("a").resolve(name)),
+          Files.readAllBytes(dir.resolve("b").resolve(name)),
+          name);
+    }
+    JsonArray a = report(dir.resolve("a")).getAsJsonArray("blocks");
+    JsonArray b = report(dir.resolve("b")).getAsJsonArray("blocks");
+    assertEquals(3, b.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(
+          a.get(i).getAsJsonObject().get("error_adaround"),
+          b.get(i).getAsJsonObject().get("error_adaround"));
     }
   }
 }
