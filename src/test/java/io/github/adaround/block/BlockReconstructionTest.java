@@ -234,4 +234,22 @@ class BlockReconstructionTest {
           b.get(i).getAsJsonObject().get("error_adaround"));
     }
   }
+
+  /** A layer given its own bits is quantized with them in its block, on its own grid. */
+  @Test
+  void aLayersOwnBitsHoldInItsBlock() throws Exception {
+    Path model = export(BlockModels::residual, dir.resolve("model"));
+    Path out = dir.resolve("out");
+    QuantizeConfig config =
+        config(Reconstruction.BLOCK).toBuilder().layerBits(Map.of("res_b_1/kernel", 2)).build();
+    List<LayerReport> layers = quantize(config, model, out);
+
+    ExportedWeights.assertOnDeclaredGrid(out, "serving_default");
+    for (LayerReport layer : layers) {
+      assertEquals(
+          layer.layer().weight().equals("res_b_1/kernel") ? 2 : 3,
+          layer.grid().bits(),
+          layer.layer().weight());
+    }
+  }
 }
