@@ -2,6 +2,7 @@ package io.github.adaround.block;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -13,6 +14,7 @@ import io.github.adaround.data.Calibration;
 import io.github.adaround.engine.AdaroundEngine;
 import io.github.adaround.engine.EngineListener;
 import io.github.adaround.engine.RunState;
+import io.github.adaround.error.UserError;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.source.ExportedWeights;
 import io.github.adaround.train.AdaroundRecipe;
@@ -251,5 +253,27 @@ class BlockReconstructionTest {
           layer.grid().bits(),
           layer.layer().weight());
     }
+  }
+
+  /** The state of a layer run is not resumed by a block run: the fingerprint covers the option. */
+  @Test
+  void aLayerRunsStateIsNotResumedInBlockMode() throws Exception {
+    Path model = export(BlockModels::chain, dir.resolve("model"));
+    Calibration calibration = calibration();
+    QuantizeConfig layer = config(Reconstruction.LAYER);
+    new AdaroundEngine(layer, EngineListener.SILENT)
+        .run(
+            model,
+            calibration,
+            dir.resolve("a"),
+            RunState.of(dir.resolve("state"), model, calibration, layer));
+    QuantizeConfig block = config(Reconstruction.BLOCK);
+    RunState state = RunState.of(dir.resolve("state"), model, calibration, block);
+    AdaroundEngine engine = new AdaroundEngine(block, EngineListener.SILENT);
+
+    UserError e =
+        assertThrows(
+            UserError.class, () -> engine.run(model, calibration, dir.resolve("b"), state));
+    assertTrue(e.getMessage().contains("had other inputs or options"), e.getMessage());
   }
 }
