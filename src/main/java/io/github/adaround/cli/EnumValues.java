@@ -2,6 +2,7 @@ package io.github.adaround.cli;
 
 import io.github.adaround.activation.RangeMethod;
 import io.github.adaround.config.EncodingsVersion;
+import io.github.adaround.config.Reconstruction;
 import io.github.adaround.config.Storage;
 import io.github.adaround.quant.Grid;
 import io.github.adaround.train.Objective;
@@ -73,5 +74,11 @@ final class RangeValues extends EnumValues<RangeMethod> {
 final class VersionValues extends EnumValues<EncodingsVersion> {
   VersionValues() {
     super(EncodingsVersion.values(), EncodingsVersion::label);
+  }
+}
+
+final class ReconstructionValues extends EnumValues<Reconstruction> {
+  ReconstructionValues() {
+    super(Reconstruction.values());
   }
 }

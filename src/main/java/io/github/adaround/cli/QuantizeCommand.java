@@ -6,6 +6,7 @@ import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.EncodingsVersion;
 import io.github.adaround.config.LayerBitsFile;
 import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.config.Reconstruction;
 import io.github.adaround.config.Storage;
 import io.github.adaround.data.Calibration;
 import io.github.adaround.engine.AdaroundEngine;
@@ -177,6 +178,20 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
               + " activation over all calibration samples, as a quadratic form from Gram matrices"
               + " computed once per layer (default: ${DEFAULT-VALUE}).")
   private Objective objective;
+
+  @Option(
+      names = "--reconstruction",
+      defaultValue = "layer",
+      paramLabel = "layer|block",
+      converter = ReconstructionValues.class,
+      completionCandidates = ReconstructionValues.class,
+      description =
+          "What each AdaRound optimisation reconstructs, one of ${COMPLETION-CANDIDATES}. layer:"
+              + " each layer's output alone; block: the roundings of all layers of a block (the"
+              + " part between two tensors every path passes through, as inspect lists them)"
+              + " learnt jointly against the block's FP output, on minibatches (BRECQ) (default:"
+              + " ${DEFAULT-VALUE}).")
+  private Reconstruction reconstruction;
 
   @Option(
       names = "--learning-rate",
@@ -410,6 +425,7 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
         .allowedOps(Set.copyOf(allowedOps))
         .storage(storage)
         .encodingsVersion(encodingsVersion)
+        .reconstruction(reconstruction)
         .build();
   }
 

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * @param cacheBytes memory for the cached activations of one layer; the rest spills to disk
  * @param model how the model is opened
  * @param output how the results are written
+ * @param reconstruction what each optimisation reconstructs: a layer's output or a block's
  * @throws UserError when a value is out of range or two options do not go together
  */
 public record QuantizeConfig(
@@ -31,7 +32,8 @@ public record QuantizeConfig(
     ActivationConfig activations,
     long cacheBytes,
     Model model,
-    Output output) {
+    Output output,
+    Reconstruction reconstruction) {
 
   public static final int MIN_BITS = 2;
   public static final int MAX_BITS = 8;
@@ -49,7 +51,8 @@ public record QuantizeConfig(
           ActivationConfig.FLOAT,
           2048L << 20,
           new Model("serving_default", Set.of()),
-          new Output(Storage.FLOAT, EncodingsVersion.V0_6_1));
+          new Output(Storage.FLOAT, EncodingsVersion.V0_6_1),
+          Reconstruction.LAYER);
 
   /**
    * The weights' grid.
@@ -122,6 +125,16 @@ public record QuantizeConfig(
     if (weights.foldBatchNorm() && activations.enabled()) {
       throw new UserError("--fold-batch-norm and --activation-bits cannot be combined yet");
     }
+    if (reconstruction == Reconstruction.BLOCK && weights.foldBatchNorm()) {
+      throw new UserError(
+          "--reconstruction block keeps each batch norm in the block it trains; drop"
+              + " --fold-batch-norm");
+    }
+    if (reconstruction == Reconstruction.BLOCK && activations.quantizedReconstruction()) {
+      throw new UserError(
+          "--reconstruction block takes its inputs from the float model; add --qdrop off or use"
+              + " --reconstruction layer");
+    }
   }
 
   /** A builder that starts from this configuration. */
@@ -145,6 +158,7 @@ public record QuantizeConfig(
     private Set<String> allowedOps;
     private Storage storage;
     private EncodingsVersion encodingsVersion;
+    private Reconstruction reconstruction;
 
     private Builder(QuantizeConfig c) {
       bits = c.weights.bits();
@@ -161,6 +175,7 @@ public record QuantizeConfig(
       allowedOps = c.model.allowedOps();
       storage = c.output.storage();
       encodingsVersion = c.output.encodingsVersion();
+      reconstruction = c.reconstruction;
     }
 
     public Builder bits(int value) {
@@ -234,6 +249,11 @@ public record QuantizeConfig(
       return this;
     }
 
+    public Builder reconstruction(Reconstruction value) {
+      reconstruction = value;
+      return this;
+    }
+
     /**
      * The configuration.
      *
@@ -248,7 +268,8 @@ public record QuantizeConfig(
           activations,
           cacheBytes,
           new Model(signature, allowedOps),
-          new Output(storage, encodingsVersion));
+          new Output(storage, encodingsVersion),
+          reconstruction);
     }
   }
 }

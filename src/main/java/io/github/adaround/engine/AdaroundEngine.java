@@ -5,13 +5,17 @@ import io.github.adaround.activation.ActivationSimulation;
 import io.github.adaround.activation.FakeQuantExport;
 import io.github.adaround.activation.MeasuredRange;
 import io.github.adaround.activation.SimulatedInputs;
+import io.github.adaround.block.Block;
+import io.github.adaround.block.Blocks;
 import io.github.adaround.cache.HeapCheck;
 import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.config.Reconstruction;
 import io.github.adaround.config.Storage;
 import io.github.adaround.data.Calibration;
 import io.github.adaround.error.ModelException;
 import io.github.adaround.error.UserError;
+import io.github.adaround.export.BlockReport;
 import io.github.adaround.export.CodesExport;
 import io.github.adaround.export.EncodingsFile;
 import io.github.adaround.export.LayerReport;
@@ -20,6 +24,7 @@ import io.github.adaround.export.TensorBoardLog;
 import io.github.adaround.graph.LayerInspector;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.rebuild.BatchNormFolding;
+import io.github.adaround.source.ModelInput;
 import io.github.adaround.source.ModelSource;
 import io.github.adaround.source.ModelSources;
 import java.io.IOException;
@@ -41,6 +46,9 @@ import java.util.Set;
  * every activation tensor an integer runtime quantizes on the final model and exports the simulated
  * integer model to {@link #FAKE_QUANT}; for a quantized reconstruction, each layer takes its input
  * from the simulated model (ranges measured on the FP model, earlier layers hardened).
+ *
+ * <p>With {@code --reconstruction block}, the layers are quantized block by block instead ({@link
+ * BlockLoop}): the roundings of a block's layers are learnt jointly against its FP output.
  */
 public final class AdaroundEngine {
 
@@ -113,6 +121,7 @@ public final class AdaroundEngine {
       ActivationSimulation activations =
           act.enabled() ? ActivationSimulation.of(fp, layers, act) : null;
       List<LayerReport> reports;
+      List<BlockReport> blocks = List.of();
       try (SimulatedInputs simulated =
               act.quantizedReconstruction()
                   ? SimulatedInputs.open(
@@ -120,7 +129,13 @@ public final class AdaroundEngine {
                   : null;
           TensorBoardLog log = new TensorBoardLog(outDir.resolve("logs"))) {
         RunContext run = new RunContext(config, fp, quantized, simulated, calibration);
-        reports = new LayerLoop(run, listener).quantize(layers, state, log);
+        if (config.reconstruction() == Reconstruction.BLOCK) {
+          BlockLoop loop = new BlockLoop(run, listener);
+          reports = loop.quantize(blocks(fp, layers), state, log);
+          blocks = loop.blocks();
+        } else {
+          reports = new LayerLoop(run, listener).quantize(layers, state, log);
+        }
       }
       Map<String, MeasuredRange> ranges =
           export(quantized, activations, calibration, outDir, reports);
@@ -132,6 +147,7 @@ public final class AdaroundEngine {
           layers,
           LayerInspector.notQuantized(fp.graph(), fp.source().outputTensors()),
           reports,
+          blocks,
           ranges);
       return reports;
     }
@@ -161,6 +177,9 @@ public final class AdaroundEngine {
     }
     RunContext run = new RunContext(config, original, new ModelSession(target), null, calibration);
     try {
+      if (config.reconstruction() == Reconstruction.BLOCK) {
+        return new BlockLoop(run, listener).quantize(blocks(original, layers), null, null);
+      }
       return new LayerLoop(run, listener).quantize(layers, null, null);
     } catch (IOException e) {
       // Only a run state reads and writes files, and there is none here.
@@ -180,6 +199,12 @@ public final class AdaroundEngine {
     if (config.activations().enabled()) {
       fp.bundle(FakeQuantExport.PURPOSE);
     }
+  }
+
+  /** The blocks of the model that hold {@code layers} ({@link Blocks}). */
+  private static List<Block> blocks(ModelSession fp, List<QuantizableLayer> layers) {
+    List<String> inputs = fp.source().inputs().stream().map(ModelInput::tensor).toList();
+    return Blocks.of(fp.graph(), inputs, fp.source().outputTensors(), layers);
   }
 
   private ModelSource open(Path dir) throws ModelException {

@@ -1,11 +1,14 @@
 package io.github.adaround.engine;
 
+import io.github.adaround.block.Block;
+import io.github.adaround.export.BlockReport;
 import io.github.adaround.export.LayerReport;
 import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.LossReport;
+import java.util.List;
 
-/** Hears the engine's progress, layer by layer. */
+/** Hears the engine's progress, layer by layer (or block by block). */
 public interface EngineListener {
 
   EngineListener SILENT =
@@ -37,4 +40,17 @@ public interface EngineListener {
 
   /** Layer {@code index} of {@code count} was taken from an unfinished run's state. */
   void layerRestored(int index, int count, LayerReport report);
+
+  /**
+   * Block {@code block.index()} of {@code count} starts ({@code --reconstruction block}); its
+   * training will take {@code iterations}. Its losses are reported as a layer's are; no layer of it
+   * is started or finished on its own.
+   */
+  default void blockStarted(Block block, int count, int iterations) {}
+
+  /** The block is done and each of its layers written into the model. */
+  default void blockFinished(BlockReport block, List<LayerReport> layers) {}
+
+  /** Block {@code block.index()} of {@code count} was taken from an unfinished run's state. */
+  default void blockRestored(BlockReport block, int count) {}
 }

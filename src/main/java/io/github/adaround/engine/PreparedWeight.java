@@ -3,18 +3,13 @@ package io.github.adaround.engine;
 import io.github.adaround.activation.QDropInput;
 import io.github.adaround.cache.ModelSession;
 import io.github.adaround.config.QuantizeConfig;
-import io.github.adaround.config.Storage;
 import io.github.adaround.error.UserError;
 import io.github.adaround.graph.QuantizableLayer;
-import io.github.adaround.quant.Grid;
-import io.github.adaround.quant.MseScaleSearch;
 import io.github.adaround.quant.QuantSpec;
 import io.github.adaround.rebuild.BatchNormFolding;
 import io.github.adaround.rebuild.BatchNormValues;
 import io.github.adaround.rebuild.LayerRebuilder;
-import io.github.adaround.rebuild.WeightChannels;
 import io.github.adaround.train.LayerFunction;
-import java.util.Arrays;
 import org.tensorflow.GraphOperation;
 
 /**
@@ -46,7 +41,6 @@ record PreparedWeight(
    */
   static PreparedWeight of(RunContext run, int index, QuantizableLayer layer, GraphOperation op) {
     QuantizeConfig config = run.config();
-    long[] shape = layer.shape();
     float[] weight = run.fp().read(layer.weight());
     for (float w : weight) {
       if (!Float.isFinite(w)) {
@@ -63,36 +57,7 @@ record PreparedWeight(
       bias = folded.bias();
       batchNorm = null;
     }
-    QuantSpec spec = QuantSpec.signed(config.weights().bitsOf(layer.weight()));
-    String note = null;
-    long[] gridShape = shape;
-    if (config.weights().perChannel()) {
-      int[] axes = WeightChannels.axes(op, layer);
-      if (axes != null) {
-        spec = spec.perChannel(axes);
-      } else if (config.output().storage() != Storage.CODES) {
-        // A flat weight reshaped into a kernel: its grid is over the kernel's output channels,
-        // the same values in the same order.
-        gridShape = layer.kernel();
-        spec = spec.perChannel(LayerRebuilder.channelAxes(op));
-        note =
-            "per channel of the kernel "
-                + Arrays.toString(gridShape)
-                + " that the layer reads its weight of shape "
-                + Arrays.toString(shape)
-                + " as";
-      } else {
-        note =
-            "per tensor: the layer's output channels are no axis of its weight of shape "
-                + Arrays.toString(shape)
-                + " (read as "
-                + Arrays.toString(layer.kernel())
-                + ")";
-      }
-    }
-    // null: the graph's min-max observer chooses the scale, bit-exact with the reference.
-    float[] scale =
-        config.weights().grid() == Grid.MSE ? MseScaleSearch.scales(weight, gridShape, spec) : null;
+    WeightGrid grid = WeightGrid.of(config, layer, op, weight);
     LayerFunction function = LayerRebuilder.rebuild(op, layer, bias, batchNorm);
     QDropInput qdrop = null;
     if (run.simulated() != null) {
@@ -101,7 +66,8 @@ record PreparedWeight(
           run.simulated().quantizedInput(function, layer, config.recipe().seed() * 1000 + index);
       function = qdrop;
     }
-    return new PreparedWeight(weight, gridShape, bias, spec, scale, function, qdrop, note);
+    return new PreparedWeight(
+        weight, grid.shape(), bias, grid.spec(), grid.scale(), function, qdrop, grid.note());
   }
 
   /** Whether the layer's batch norm is folded into its weight and bias. */

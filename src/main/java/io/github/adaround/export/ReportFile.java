@@ -7,6 +7,7 @@ import io.github.adaround.activation.ActivationConfig;
 import io.github.adaround.activation.ActivationEncoding;
 import io.github.adaround.activation.MeasuredRange;
 import io.github.adaround.config.QuantizeConfig;
+import io.github.adaround.config.Reconstruction;
 import io.github.adaround.graph.NotQuantized;
 import io.github.adaround.graph.QuantizableLayer;
 import io.github.adaround.train.AdaroundRecipe;
@@ -46,6 +47,18 @@ public final class ReportFile {
       List<NotQuantized> skipped,
       List<LayerReport> layers,
       Map<String, MeasuredRange> activations) {
+    return report(model, config, samples, found, skipped, layers, List.of(), activations);
+  }
+
+  static JsonObject report(
+      Path model,
+      QuantizeConfig config,
+      int samples,
+      List<QuantizableLayer> found,
+      List<NotQuantized> skipped,
+      List<LayerReport> layers,
+      List<BlockReport> blocks,
+      Map<String, MeasuredRange> activations) {
     JsonObject root = new JsonObject();
     root.addProperty("model", model.toString());
     root.addProperty("bits", config.weights().bits());
@@ -53,6 +66,7 @@ public final class ReportFile {
     root.addProperty("grid", config.weights().grid().name().toLowerCase());
     root.addProperty("rounding", config.nearest() ? "nearest" : "adaround");
     root.addProperty("keep_best", config.keepBest());
+    root.addProperty("reconstruction", config.reconstruction().name().toLowerCase());
     root.addProperty("calibration_samples", samples);
     AdaroundRecipe recipe = config.recipe();
     JsonObject r = new JsonObject();
@@ -129,6 +143,9 @@ public final class ReportFile {
       changed += rounding.changedFromNearest();
     }
     root.add("layers", list);
+    if (config.reconstruction() == Reconstruction.BLOCK) {
+      root.add("blocks", blocksJson(blocks));
+    }
     if (!skipped.isEmpty()) {
       root.add("not_quantized", notQuantizedJson(skipped));
     }
@@ -167,6 +184,37 @@ public final class ReportFile {
   }
 
   /**
+   * The blocks of a block reconstruction, each {@code {"index", "inputs", "outputs", "weights",
+   * "seconds", "error_nearest", "error_adaround", "rounding"}}.
+   */
+  private static JsonArray blocksJson(List<BlockReport> blocks) {
+    JsonArray array = new JsonArray();
+    for (BlockReport b : blocks) {
+      JsonObject o = new JsonObject();
+      o.addProperty("index", b.index());
+      o.add("inputs", strings(b.inputs()));
+      o.add("outputs", strings(b.outputs()));
+      o.add("weights", strings(b.weights()));
+      o.addProperty("seconds", b.seconds());
+      o.addProperty("error_nearest", finite(b.errors().nearest()));
+      o.addProperty("error_adaround", finite(b.errors().adaround()));
+      o.addProperty("rounding", b.exported());
+      array.add(o);
+    }
+    return array;
+  }
+
+  private static JsonArray strings(List<String> values) {
+    JsonArray array = new JsonArray();
+    values.forEach(array::add);
+    return array;
+  }
+
+  private static Double finite(double value) {
+    return Double.isFinite(value) ? value : null;
+  }
+
+  /**
    * The layer ops left as they are, each {@code {"name", "op", "reason"}}, as {@code report.json}
    * and {@code inspect --json} list them.
    */
@@ -192,12 +240,27 @@ public final class ReportFile {
       List<LayerReport> layers,
       Map<String, MeasuredRange> activations)
       throws IOException {
+    write(file, model, config, samples, found, skipped, layers, List.of(), activations);
+  }
+
+  /** As the other {@code write}, listing the blocks of a block reconstruction. */
+  public static void write(
+      Path file,
+      Path model,
+      QuantizeConfig config,
+      int samples,
+      List<QuantizableLayer> found,
+      List<NotQuantized> skipped,
+      List<LayerReport> layers,
+      List<BlockReport> blocks,
+      Map<String, MeasuredRange> activations)
+      throws IOException {
     Files.writeString(
         file,
         new GsonBuilder()
                 .setPrettyPrinting()
                 .create()
-                .toJson(report(model, config, samples, found, skipped, layers, activations))
+                .toJson(report(model, config, samples, found, skipped, layers, blocks, activations))
             + "\n",
         StandardCharsets.UTF_8);
   }

@@ -138,6 +138,14 @@ class QuantizeCommandTest {
         "adaround quantize: Invalid value for option '--objective': expected one of minibatch,"
             + " quadratic but was 'fullbatch' (see --help)");
     assertBadValue(
+        quantize(fresh, "--reconstruction", "net"),
+        "adaround quantize: Invalid value for option '--reconstruction': expected one of layer,"
+            + " block but was 'net' (see --help)");
+    assertOneLine(
+        quantize(fresh, "--reconstruction", "block", "--fold-batch-norm"),
+        "adaround quantize: --reconstruction block keeps each batch norm in the block it trains;"
+            + " drop --fold-batch-norm");
+    assertBadValue(
         quantize(fresh, "--storage", "int4"),
         "adaround quantize: Invalid value for option '--storage': expected one of float, codes but"
             + " was 'int4' (see --help)");

@@ -78,4 +78,23 @@ class QuantizeConfigTest {
         "--fold-batch-norm and --activation-bits cannot be combined yet",
         assertThrows(UserError.class, b::build).getMessage());
   }
+
+  @Test
+  void blockReconstructionKeepsBatchNormsAndFloatInputs() {
+    QuantizeConfig.Builder b =
+        QuantizeConfig.DEFAULT.toBuilder().reconstruction(Reconstruction.BLOCK).foldBatchNorm(true);
+    assertEquals(
+        "--reconstruction block keeps each batch norm in the block it trains; drop"
+            + " --fold-batch-norm",
+        assertThrows(UserError.class, b::build).getMessage());
+    QuantizeConfig.Builder q =
+        QuantizeConfig.DEFAULT.toBuilder()
+            .reconstruction(Reconstruction.BLOCK)
+            .activations(ActivationConfig.quantized(8, RangeMethod.MSE, 0.5f));
+    assertEquals(
+        "--reconstruction block takes its inputs from the float model; add --qdrop off or use"
+            + " --reconstruction layer",
+        assertThrows(UserError.class, q::build).getMessage());
+    assertEquals(Reconstruction.LAYER, QuantizeConfig.DEFAULT.reconstruction());
+  }
 }

@@ -78,6 +78,7 @@ class ReportFileTest {
             "grid",
             "rounding",
             "keep_best",
+            "reconstruction",
             "calibration_samples",
             "recipe",
             "layers",
@@ -88,6 +89,7 @@ class ReportFileTest {
     assertEquals(true, root.get("per_channel").getAsBoolean());
     assertEquals("mse", root.get("grid").getAsString());
     assertEquals("adaround", root.get("rounding").getAsString());
+    assertEquals("layer", root.get("reconstruction").getAsString());
     assertEquals(true, root.get("keep_best").getAsBoolean());
     assertEquals(64, root.get("calibration_samples").getAsInt());
     JsonObject recipe = root.getAsJsonObject("recipe");
