@@ -60,21 +60,8 @@ final class FashionCnn {
 
   /** The model as a {@link ModelDefinition}; it has no batch norm. */
   static final ModelDefinition DEFINITION =
-      new ModelDefinition() {
-        @Override
-        public List<Parameter> parameters() {
-          return PARAMETERS;
-        }
-
-        @Override
-        public Operand<TFloat32> logits(
-            LayerScopes scopes,
-            Operand<TFloat32> images,
-            Map<String, ? extends Operand<TFloat32>> params,
-            BatchNorms norms) {
-          return FashionCnn.logits(scopes, images, params);
-        }
-      };
+      new ModelDefinition(
+          PARAMETERS, List.of(), (scopes, images, params, norms) -> logits(scopes, images, params));
 
   private FashionCnn() {}
 

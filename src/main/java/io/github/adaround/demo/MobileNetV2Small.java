@@ -56,29 +56,7 @@ final class MobileNetV2Small {
 
   /** The model as a {@link ModelDefinition}. */
   static final ModelDefinition DEFINITION =
-      new ModelDefinition() {
-        private final List<Parameter> parameters = List.copyOf(PARAMETERS);
-        private final List<Parameter> statistics = List.copyOf(STATISTICS);
-
-        @Override
-        public List<Parameter> parameters() {
-          return parameters;
-        }
-
-        @Override
-        public List<Parameter> statistics() {
-          return statistics;
-        }
-
-        @Override
-        public Operand<TFloat32> logits(
-            LayerScopes scopes,
-            Operand<TFloat32> images,
-            Map<String, ? extends Operand<TFloat32>> params,
-            BatchNorms norms) {
-          return MobileNetV2Small.logits(scopes, images, params, norms);
-        }
-      };
+      new ModelDefinition(PARAMETERS, STATISTICS, MobileNetV2Small::logits);
 
   private MobileNetV2Small() {}
 

@@ -31,31 +31,12 @@ final class ResidualCnn {
   };
   private static final int[] NORM_CHANNELS = {C1, C1, C1, C2, C2, C2};
 
-  /** The model as a {@link ModelDefinition}. */
-  static final ModelDefinition DEFINITION =
-      new ModelDefinition() {
-        @Override
-        public List<Parameter> parameters() {
-          return PARAMETERS;
-        }
-
-        @Override
-        public List<Parameter> statistics() {
-          return STATISTICS;
-        }
-
-        @Override
-        public Operand<TFloat32> logits(
-            LayerScopes scopes,
-            Operand<TFloat32> images,
-            Map<String, ? extends Operand<TFloat32>> params,
-            BatchNorms norms) {
-          return ResidualCnn.logits(scopes, images, params, norms);
-        }
-      };
-
   private static final List<Parameter> PARAMETERS = trainable();
   private static final List<Parameter> STATISTICS = statisticsList();
+
+  /** The model as a {@link ModelDefinition}. */
+  static final ModelDefinition DEFINITION =
+      new ModelDefinition(PARAMETERS, STATISTICS, ResidualCnn::logits);
 
   private ResidualCnn() {}
 
