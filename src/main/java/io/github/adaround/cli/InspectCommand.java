@@ -2,6 +2,7 @@ package io.github.adaround.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import io.github.adaround.block.Block;
 import io.github.adaround.block.Blocks;
@@ -136,9 +137,13 @@ final class InspectCommand implements Callable<Integer> {
       JsonObject o = new JsonObject();
       o.addProperty("name", input.key());
       o.addProperty("tensor", input.tensor());
-      JsonArray shape = new JsonArray();
-      Arrays.stream(input.shape().asArray()).forEach(shape::add);
-      o.add("shape", shape);
+      if (input.shape().isUnknown()) {
+        o.add("shape", JsonNull.INSTANCE);
+      } else {
+        JsonArray shape = new JsonArray();
+        Arrays.stream(input.shape().asArray()).forEach(shape::add);
+        o.add("shape", shape);
+      }
       fed.add(o);
     }
     return fed;
@@ -266,7 +271,11 @@ final class InspectCommand implements Callable<Integer> {
     for (ModelInput input : inputs) {
       out.printf(
           "input %s %s (%s)%n",
-          input.key(), Arrays.toString(input.shape().asArray()).replace(" ", ""), input.tensor());
+          input.key(),
+          input.shape().isUnknown()
+              ? "unknown"
+              : Arrays.toString(input.shape().asArray()).replace(" ", ""),
+          input.tensor());
     }
   }
 

@@ -33,10 +33,13 @@ public record NpyArray(String source, long[] shape, float[] values) {
    * size).
    *
    * @param inputShape the model's input shape, batch axis first; a negative dimension matches any
-   *     size
+   *     size; null (an input of unknown rank) matches every shape
    * @throws DataFileException naming the file when the shapes differ
    */
   public void requireShape(long[] inputShape) throws DataFileException {
+    if (inputShape == null) {
+      return;
+    }
     boolean matches = shape.length == inputShape.length;
     for (int i = 1; matches && i < shape.length; i++) {
       matches = inputShape[i] < 0 || inputShape[i] == shape[i];

@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -122,6 +125,43 @@ final class FrozenGraph extends AbstractModelSource {
     }
   }
 
+  /**
+   * Every placeholder that the outputs depend on (through data and control edges, up to the fed
+   * tensors) is fed: a TF1 dropout's {@code keep_prob}, say, would otherwise stop the run in the
+   * middle, at the first layer that needs it.
+   *
+   * @throws UserError naming the placeholder and how it could be fed
+   */
+  private static void requireNoOtherPlaceholder(
+      Graph graph, List<ModelInput> inputs, List<String> outputs) {
+    Set<String> fed = new HashSet<>();
+    inputs.forEach(i -> fed.add(i.tensor().substring(0, i.tensor().lastIndexOf(':'))));
+    Set<GraphOperation> seen = new HashSet<>();
+    Deque<GraphOperation> pending = new ArrayDeque<>();
+    for (String out : outputs) {
+      pending.add(graph.operationOrThrow(out.substring(0, out.lastIndexOf(':'))));
+    }
+    while (!pending.isEmpty()) {
+      GraphOperation op = pending.pop();
+      if (fed.contains(op.name()) || !seen.add(op)) {
+        continue;
+      }
+      if (op.type().equals("Placeholder")) {
+        throw new UserError(
+            "the outputs need placeholder '"
+                + op.name()
+                + "', which is not among the inputs ("
+                + String.join(", ", inputs.stream().map(ModelInput::key).toList())
+                + "); a graph that needs a value fed besides its samples (a dropout's keep_prob)"
+                + " is not supported");
+      }
+      for (Operand<?> input : op.inputs()) {
+        pending.add((GraphOperation) input.op());
+      }
+      pending.addAll(op.controlInputs());
+    }
+  }
+
   private static GraphOperation requireNode(Graph graph, String tensor) {
     String node = tensor.substring(0, tensor.lastIndexOf(':'));
     GraphOperation op = graph.operation(node);
@@ -145,16 +185,22 @@ final class FrozenGraph extends AbstractModelSource {
 
   /**
    * The fed tensor's shape as the graph infers it, dimensions it leaves unknown taken from {@code
-   * sampleShape} when given (else left {@code -1}). A placeholder keeps its batch axis; any other
-   * tensor fed in place of what the graph computes (such as features after a front end) takes any
-   * batch size.
+   * sampleShape} when given (else left {@code -1}); of a tensor of unknown rank, {@code [-1,
+   * ...sampleShape]}, or unknown without a sample shape. A placeholder keeps its batch axis; any
+   * other tensor fed in place of what the graph computes (such as features after a front end) takes
+   * any batch size.
    */
   private static Shape inputShape(GraphOperation op, String tensor, long[] sampleShape) {
     int index = Integer.parseInt(tensor.substring(tensor.lastIndexOf(':') + 1));
     Shape known = op.output(index).shape();
-    if (known.isUnknown() || known.numDimensions() < 1) {
-      throw new UserError(
-          "the graph does not give the rank of input " + tensor + " (at least [batch, ...])");
+    if (known.isUnknown() && sampleShape != null) {
+      return Shape.of(-1).append(Shape.of(sampleShape));
+    }
+    if (known.isUnknown()) {
+      return Shape.unknown();
+    }
+    if (known.numDimensions() < 1) {
+      throw new UserError("input " + tensor + " is a scalar, not a batch of samples");
     }
     long[] dims = known.asArray();
     if (!op.type().equals("Placeholder")) {
@@ -186,9 +232,16 @@ final class FrozenGraph extends AbstractModelSource {
     written.put(weight, value.clone());
   }
 
-  /** Nothing to check: the variables hold the constants' values and feed the same ops. */
+  /**
+   * Checks that the outputs need no placeholder but the inputs; the values need no check: the
+   * variables hold the constants' values and feed the same ops.
+   *
+   * @throws UserError naming a placeholder the outputs need that is not fed
+   */
   @Override
-  public void verify(InputSamples samples) {}
+  public void verify(InputSamples samples) {
+    requireNoOtherPlaceholder(graph(), inputs(), outputTensors());
+  }
 
   @Override
   public void foldedAway(String op) {
