@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import org.tensorflow.ndarray.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,7 +64,8 @@ final class QuantizeCommand implements Callable<Integer>, ErrorLog.Kept {
   static final String BITS_FILE = "bits-per-layer.json";
 
   /** The widths a budget chooses from. */
-  private static final int[] BUDGET_WIDTHS = {2, 3, 4, 5, 6, 7, 8};
+  private static final int[] BUDGET_WIDTHS =
+      IntStream.rangeClosed(QuantizeConfig.MIN_BITS, QuantizeConfig.MAX_BITS).toArray();
 
   @Spec private CommandSpec spec;
 

@@ -1,6 +1,7 @@
 package io.github.adaround.cli;
 
 import io.github.adaround.cache.ModelSession;
+import io.github.adaround.config.QuantizeConfig;
 import io.github.adaround.data.Calibration;
 import io.github.adaround.data.InputSamples;
 import io.github.adaround.error.UserError;
@@ -117,8 +118,14 @@ final class SensitivityCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     int[] widths = Arrays.stream(bits).distinct().sorted().toArray();
     for (int b : widths) {
-      if (b < 2 || b > 8) {
-        throw new UserError("--bits must each be in 2..8, got " + b);
+      if (b < QuantizeConfig.MIN_BITS || b > QuantizeConfig.MAX_BITS) {
+        throw new UserError(
+            "--bits must each be in "
+                + QuantizeConfig.MIN_BITS
+                + ".."
+                + QuantizeConfig.MAX_BITS
+                + ", got "
+                + b);
       }
     }
     if (threads < 0) {

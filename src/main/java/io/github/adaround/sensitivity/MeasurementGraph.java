@@ -32,7 +32,11 @@ import org.tensorflow.types.TFloat32;
 record MeasurementGraph(
     GraphDef graphDef, List<String> inputs, Map<String, String> weights, String output) {
 
-  static MeasurementGraph of(ModelSession model, List<QuantizableLayer> layers) {
+  /**
+   * @param fpWeights each layer's FP weight, by weight name
+   */
+  static MeasurementGraph of(
+      ModelSession model, List<QuantizableLayer> layers, Map<String, float[]> fpWeights) {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph).withSubScope("measure");
       Map<String, Operand<?>> fed = new LinkedHashMap<>();
@@ -51,7 +55,7 @@ record MeasurementGraph(
         QuantizableLayer layer = layers.get(i);
         Shape shape = Shape.of(layer.shape());
         Operand<TFloat32> fp =
-            tf.constant(shape, DataBuffers.of(model.read(layer.weight()), true, false));
+            tf.constant(shape, DataBuffers.of(fpWeights.get(layer.weight()), true, false));
         Operand<TFloat32> w = tf.withName("weight_" + i).placeholderWithDefault(fp, shape);
         replaced.put(layer.weight(), w);
         weights.put(layer.weight(), w.op().name());

@@ -12,7 +12,9 @@ import io.github.adaround.tf.TensorData;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -79,13 +81,15 @@ public final class SensitivityAnalysis {
   public List<LayerSensitivity> measure(
       List<QuantizableLayer> layers, int[] bits, Consumer<LayerSensitivity> progress)
       throws InterruptedException {
-    MeasurementGraph graph = MeasurementGraph.of(model, layers);
+    Map<String, float[]> fp = new HashMap<>();
+    layers.forEach(l -> fp.put(l.weight(), model.read(l.weight())));
+    MeasurementGraph graph = MeasurementGraph.of(model, layers, fp);
     List<ModelInput> inputs = model.source().inputs();
     int rows = Batches.rowsFor(model.graph(), inputs, samples, List.of(model.outputNames().get(0)));
     List<JobPool.Job<float[]>> jobs = new ArrayList<>();
     jobs.add(session -> outputs(session, graph, inputs, rows, null, null, null));
     for (QuantizableLayer layer : layers) {
-      float[] weight = model.read(layer.weight());
+      float[] weight = fp.get(layer.weight());
       for (int b : bits) {
         QuantSpec spec = spec(layer, b);
         jobs.add(
@@ -102,7 +106,7 @@ public final class SensitivityAnalysis {
     }
     List<float[]> outputs =
         new JobPool(graph.graphDef(), workers, config, notes).run(jobs, i -> {});
-    float[] fp = outputs.get(0);
+    float[] fpOutput = outputs.get(0);
     Shape sample = model.sampleShapeOf(model.outputNames().get(0), samples);
     int classes =
         Math.toIntExact(sample.numDimensions() == 0 ? 1 : sample.get(sample.numDimensions() - 1));
@@ -111,7 +115,7 @@ public final class SensitivityAnalysis {
     for (QuantizableLayer layer : layers) {
       SortedMap<Integer, OutputDistance> byBits = new TreeMap<>();
       for (int b : bits) {
-        byBits.put(b, OutputDistance.of(fp, outputs.get(next++), classes));
+        byBits.put(b, OutputDistance.of(fpOutput, outputs.get(next++), classes));
       }
       LayerSensitivity s =
           new LayerSensitivity(

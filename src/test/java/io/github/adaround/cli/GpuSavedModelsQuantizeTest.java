@@ -134,7 +134,7 @@ class GpuSavedModelsQuantizeTest {
   }
 
   /** A copy of the SavedModel in {@code model} whose every node is pinned to the GPU. */
-  private static Path pinSavedModel(Path model, Path copy) throws IOException {
+  static Path pinSavedModel(Path model, Path copy) throws IOException {
     copyTree(model, copy);
     SavedModel saved = SavedModel.parseFrom(Files.readAllBytes(model.resolve("saved_model.pb")));
     SavedModel.Builder pinned = saved.toBuilder();
